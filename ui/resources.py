@@ -1,0 +1,33 @@
+"""What every session shares, loaded once per server process.
+
+`st.cache_resource` keeps one copy for all sessions. A loader that raises is
+not cached, so a fixed model file is picked up on the next rerun.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ae import data, metrics
+from ae import model as ae_model
+from ae.inference import Inference
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_inference() -> Inference:
+    """The shipped model, compiled for inference. Raises `ModelFileError` if it is missing or bad."""
+    return Inference(ae_model.load(ae_model.SHIPPED_MODEL))
+
+
+@st.cache_resource(show_spinner=False)
+def test_split() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled 10,000 MNIST test images (uint8, 28x28) and labels."""
+    return data.load_test_split()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def test_bce(_inference: Inference, model_key: str) -> np.ndarray:
+    """Each test digit's BCE under a model: the reference for "how typical is this input"."""
+    images = data.to_float(test_split()[0])[..., 0]
+    return metrics.bce(images, _inference.reconstruct(images))
