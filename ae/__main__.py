@@ -1,0 +1,3 @@
+from ae.cli import main
+
+raise SystemExit(main())
