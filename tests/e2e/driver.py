@@ -1,0 +1,110 @@
+"""Drive the app in Chromium like a person would, and know when it has answered.
+
+Async Playwright, so one Chromium can host many sessions at once: the browser
+tests and the workshop load script (benchmarks/load_workshop.py) share these.
+
+Waiting follows Streamlit's own e2e suite: the root element carries the
+connection and script state as attributes, so "the app is idle" is a selector,
+not a sleep. Right after an action the rerun may not have started yet, so
+actions that change the output wait for the output itself to change.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Wide enough for Streamlit's "wide" layout to put columns side by side.
+VIEWPORT = {"width": 1400, "height": 1000}
+
+IDLE = (
+    "[data-testid='stApp']"
+    "[data-test-connection-state='CONNECTED']"
+    "[data-test-script-state='notRunning']"
+)
+RUNNING = "[data-testid='stStatusWidget']"
+EXCEPTION = "[data-testid='stException']"
+IMAGE = "[data-testid='stImage'] img"
+NAV_LINK = "[data-testid='stSidebarNav'] a"
+
+
+async def launch_chromium(playwright):
+    return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+async def new_page(browser):
+    """A fresh session: its own context (cookies, Streamlit session), English UI."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="en-US")
+    return await context.new_page()
+
+
+async def wait_for_idle(page, timeout: float = 60_000) -> None:
+    """Until the script has finished its run and the "running" widget is gone."""
+    await page.locator(IDLE).wait_for(state="attached", timeout=timeout)
+    await page.locator(RUNNING).wait_for(state="hidden", timeout=timeout)
+
+
+async def open_app(page, url: str, path: str = "") -> None:
+    await page.goto(f"{url}/{path}")
+    await page.locator("[data-testid='stAppViewContainer']").wait_for(timeout=60_000)
+    await wait_for_idle(page)
+
+
+async def go_to(page, nav_index: int) -> None:
+    """Click the `nav_index`-th page in the sidebar navigation and wait for it to run."""
+    link = page.locator(NAV_LINK).nth(nav_index)
+    before = page.url
+    await link.click()
+    await page.wait_for_function("before => location.href !== before", arg=before)
+    await wait_for_idle(page)
+
+
+async def exceptions(page) -> list[str]:
+    """Texts of the Python exceptions the page shows (none, in a healthy app)."""
+    return await page.locator(EXCEPTION).all_inner_texts()
+
+
+async def image_sources(page) -> list[str]:
+    """The `src` of every st.image on the page: a new picture gets a new media URL."""
+    return await page.locator(IMAGE).evaluate_all("images => images.map(i => i.src)")
+
+
+async def wait_for_new_images(page, before: list[str], timeout: float = 30_000) -> float:
+    """Wait until some picture differs from `before` and the run is over; seconds taken."""
+    start = time.perf_counter()
+    await page.wait_for_function(
+        """({selector, before}) => {
+            const now = [...document.querySelectorAll(selector)].map(image => image.src);
+            return now.length > 0 && now.some(src => !before.includes(src));
+        }""",
+        arg={"selector": IMAGE, "before": before}, timeout=timeout,
+    )
+    await wait_for_idle(page, timeout)
+    return time.perf_counter() - start
+
+
+async def canvas_box(page) -> dict:
+    """Bounding box of the drawing canvas (fabric.js stacks two <canvas>; the top one takes input)."""
+    canvas = page.locator("canvas").last
+    await canvas.wait_for(timeout=30_000)
+    return await canvas.bounding_box()
+
+
+async def draw_stroke(page, box: dict, points: list[tuple[float, float]]) -> None:
+    """Press, drag through `points` (fractions of the canvas) and release."""
+    def absolute(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    await page.mouse.move(*absolute(points[0]))
+    await page.mouse.down()
+    for point in points[1:]:
+        await page.mouse.move(*absolute(point), steps=4)
+    await page.mouse.up()
+
+
+# A "7": across the top, then down and to the left.
+SEVEN = [(0.25, 0.25), (0.5, 0.25), (0.75, 0.25), (0.62, 0.5), (0.5, 0.75), (0.45, 0.85)]
