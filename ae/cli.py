@@ -38,9 +38,12 @@ def command_train(args) -> int:
 
     # The first Ctrl-C stops after the current batch and still saves; a second one kills.
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: (stop.set(), signal.signal(signal.SIGINT, signal.SIG_DFL)))
-    result = train(model, data.to_float(mnist.x_train), data.to_float(mnist.x_test), config,
-                   on_event=_print_progress, stop=stop)
+    previous = signal.signal(signal.SIGINT, lambda *_: (stop.set(), signal.signal(signal.SIGINT, previous)))
+    try:
+        result = train(model, data.to_float(mnist.x_train), data.to_float(mnist.x_test), config,
+                       on_event=_print_progress, stop=stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     print(file=sys.stderr)
     if result.diverged:
         print("Training stopped: the loss became NaN or infinite. Try a lower learning rate; "
