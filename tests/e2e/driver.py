@@ -16,6 +16,8 @@ import shutil
 import time
 from pathlib import Path
 
+from ui.i18n import strings
+
 CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Wide enough for Streamlit's "wide" layout to put columns side by side.
@@ -29,7 +31,13 @@ IDLE = (
 RUNNING = "[data-testid='stStatusWidget']"
 EXCEPTION = "[data-testid='stException']"
 IMAGE = "[data-testid='stImage'] img"
-NAV_LINK = "[data-testid='stSidebarNav'] a"
+NAV_LINK = "[data-testid='stSidebarNavLink']"
+CANVAS = "[data-testid^='stBidiComponent'] canvas"
+
+
+def label(key: str) -> str:
+    """The English text of a locale key, up to its first placeholder: finds widgets by what they say."""
+    return strings("en")[key].split("{")[0].strip()
 
 
 async def launch_chromium(playwright):
@@ -63,6 +71,16 @@ async def go_to(page, nav_index: int) -> None:
     await wait_for_idle(page)
 
 
+async def choose_source(page, source_key: str) -> None:
+    """Pick the Explorer's digit source ("explorer.source_draw", ...) unless it is picked already."""
+    option = page.locator("[data-testid='stMain'] [data-testid='stButtonGroup'] button",
+                          has_text=label(source_key))
+    if await option.get_attribute("aria-checked") != "true":
+        await option.click()
+        await option.and_(page.locator("[aria-checked='true']")).wait_for()
+        await wait_for_idle(page)
+
+
 async def exceptions(page) -> list[str]:
     """Texts of the Python exceptions the page shows (none, in a healthy app)."""
     return await page.locator(EXCEPTION).all_inner_texts()
@@ -88,8 +106,13 @@ async def wait_for_new_images(page, before: list[str], timeout: float = 30_000) 
 
 
 async def canvas_box(page) -> dict:
-    """Bounding box of the drawing canvas (fabric.js stacks two <canvas>; the top one takes input)."""
-    canvas = page.locator("canvas").last
+    """Bounding box of the drawing canvas.
+
+    The canvas is a components-v2 element (its DOM sits in a shadow root, which
+    Playwright's CSS selectors enter); fabric.js stacks two <canvas> there and
+    the top one takes the pointer.
+    """
+    canvas = page.locator(CANVAS).last
     await canvas.wait_for(timeout=30_000)
     return await canvas.bounding_box()
 
