@@ -13,13 +13,13 @@ import math
 
 import numpy as np
 import streamlit as st
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from ae import model as ae_model
 from ui import pictures, resources
 from ui.i18n import t
 
-CELL_PIXELS = 4  # one model pixel drawn as 4x4 screen pixels: 28 -> 112
+CELL_PIXELS = 3  # one model pixel drawn as 3x3 screen pixels: 28 -> 84
 TILE_PIXELS = 112  # every activation drawn this big, so small layers stay visible
 PART_COLORS = {"input": (120, 120, 120), "encoder": (52, 101, 164),
                "bottleneck": (230, 140, 20), "decoder": (56, 142, 60)}
@@ -84,10 +84,36 @@ def grid_square(cells: int, color: tuple[int, int, int]) -> np.ndarray:
     return np.tile(tile, (cells, cells, 1))
 
 
-def activation_tile(activation: np.ndarray) -> np.ndarray:
-    """A layer's output (H, W, C) as one gray picture: the mean over channels, scaled to its max."""
+def size_strip(rows) -> Image.Image:
+    """One square per layer, to scale and bottom-aligned, with the layer's name and shape below."""
+    font = ImageFont.load_default(size=13)  # Pillow's own font: no "×" glyph, so shapes use "x"
+    labels = [(name, "x".join(map(str, shape))) for name, _, shape, _ in rows]
+    squares = [grid_square(shape[0], PART_COLORS[part_of(name)]) for name, _, shape, _ in rows]
+    widths = [max(len(square), *(font.getlength(text) for text in label)) + 14
+              for square, label in zip(squares, labels)]
+    tallest = max(len(square) for square in squares)
+    strip = Image.new("RGB", (int(sum(widths)), tallest + 44), "white")
+    draw = ImageDraw.Draw(strip)
+    left = 0
+    for square, (name, shape), width in zip(squares, labels, widths):
+        center = left + width / 2
+        strip.paste(Image.fromarray(square), (int(center - len(square) / 2), tallest - len(square)))
+        draw.text((center, tallest + 6), name, fill=(40, 40, 40), font=font, anchor="mt")
+        draw.text((center, tallest + 24), shape, fill=(110, 110, 110), font=font, anchor="mt")
+        left += width
+    return strip
+
+
+def activation_tile(activation: np.ndarray, stretch: bool = True) -> np.ndarray:
+    """A layer's output (H, W, C) as one gray picture: the mean over channels.
+
+    Hidden layers' values have no fixed range, so each is stretched to its own
+    maximum; the image and the model's output are already brightnesses in [0, 1].
+    """
     mean = activation.mean(axis=-1)
-    picture = pictures.gray(mean / mean.max() if mean.max() > 0 else mean)
+    if stretch and mean.max() > 0:
+        mean = mean / mean.max()
+    picture = pictures.gray(mean)
     return np.asarray(Image.fromarray(picture).resize((TILE_PIXELS, TILE_PIXELS), Image.NEAREST))
 
 
@@ -130,6 +156,7 @@ table.dataframe(
         t("architecture.column_arithmetic"): ["—"] + [parameter_arithmetic(layer) for layer in layers],
     },
     hide_index=True,
+    height="content",  # all rows, no inner scrolling: it is only a dozen
 )
 table.markdown(t("architecture.total", total=f"{model.count_params():,}"))
 with explanation:
@@ -143,10 +170,7 @@ with explanation:
 # --- Shrinking and growing ---------------------------------------------------
 
 st.header(t("architecture.sizes_header"))
-st.image(
-    [grid_square(shape[0], PART_COLORS[part_of(name)]) for name, _, shape, _ in rows],
-    caption=[f"{name} {shape[0]}×{shape[1]}×{shape[2]}" for name, _, shape, _ in rows],
-)
+st.image(size_strip(rows))
 code_shape = model.get_layer(ae_model.BOTTLENECK).output.shape[1:]
 st.caption(t("architecture.sizes_help", pixels=CELL_PIXELS,
              image_numbers=f"{math.prod(model.inputs[0].shape[1:]):,}",
@@ -158,12 +182,12 @@ if inference is not None:
                      key="architecture_digit")
     image = images[np.flatnonzero(labels == digit)[0]] / 255.0
     explained = inference.explain(image)
-    st.image(
-        [activation_tile(image[..., None])]
-        + [activation_tile(values) for values in explained.activations.values()],
-        caption=["image"] + [f"{name} ×{values.shape[-1]}"
-                             for name, values in explained.activations.items()],
-    )
+    # One row per half, so the squeeze and the rebuild each read left to right.
+    seen = {model.layers[0].name: image[..., None], **explained.activations}
+    for half in ((model.layers[0].name, *ae_model.ENCODER_LAYERS), ae_model.DECODER_LAYERS):
+        st.image([activation_tile(seen[name], stretch=name in explained.activations
+                                  and name != layers[-1].name) for name in half],
+                 caption=[f"{name} ×{seen[name].shape[-1]}" for name in half])
     st.caption(t("architecture.activations_help"))
 
 
