@@ -37,7 +37,7 @@ def available_models() -> dict[str, Inference]:
         models["shipped"] = resources.shipped_inference()
     except ae_model.ModelFileError as error:
         st.error(t("explorer.no_model", detail=error))
-        st.page_link("pages/training.py", label=t("explorer.no_model_link"), icon="📉")
+        st.page_link("pages/training.py", label=t("explorer.no_model_link"), icon=":material/show_chart:")
         st.code(TRAIN_COMMAND, language="bash")
     if st.session_state.get("trained_inference") is not None:
         models["trained"] = st.session_state["trained_inference"]
@@ -154,16 +154,17 @@ def drawing(models: dict[str, Inference], kind: str | None, other: str | None, c
     """The canvas and its results; a stroke reruns only this fragment."""
     from streamlit_drawable_canvas import st_canvas  # registers itself only inside a running server
 
-    pad, extra = st.columns([1, 3], vertical_alignment="center")
-    with pad:
+    st.space("medium")  # room for the toolbar that floats above the canvas
+    with st.container(horizontal=True):
         canvas = st_canvas(
             stroke_width=PEN_WIDTH, stroke_color="#FFFFFF", background_color="#000000",
             width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
             update_streamlit=True, return_image_data=True,
             key=f"canvas_{st.session_state.get('explorer_canvas_generation', 0)}",
         )
-        st.button(t("explorer.clear"), on_click=clear_canvas, icon="🧽")
-    extra.caption(t("explorer.draw_help"))
+        with st.container(width=320):
+            st.caption(t("explorer.draw_help"))
+            st.button(t("explorer.clear"), on_click=clear_canvas, icon=":material/ink_eraser:")
 
     def ink():
         if canvas.image_data is None:  # nothing drawn since the canvas appeared
@@ -201,7 +202,7 @@ def sample() -> np.ndarray:
         t("explorer.label_filter"), [None, *range(10)], key="explorer_label", on_change=pick_sample,
         format_func=lambda label: t("explorer.any_label") if label is None else str(label),
     )
-    button_column.button(t("explorer.random"), on_click=pick_sample, icon="🎲")
+    button_column.button(t("explorer.random"), on_click=pick_sample, icon=":material/casino:")
     index = st.session_state.explorer_index
     info_column.markdown(t("explorer.sample_info", index=index, label=int(labels[index])))
     return images[index] / np.float32(255)
@@ -217,7 +218,7 @@ def strip(models: dict[str, Inference], kind: str | None) -> None:
     rows = [digits] + ([models[kind].reconstruct(digits)] if kind else [])
     st.image(pictures.digit_grid(rows, scale=3, gap=4))
     st.caption(t("explorer.strip_help") if kind else t("explorer.strip_help_no_model"))
-    st.button(t("explorer.new_strip"), on_click=new_strip, icon="🔀")
+    st.button(t("explorer.new_strip"), on_click=new_strip, icon=":material/shuffle:")
 
 
 # --- Source: an uploaded photo or scan ---------------------------------------------
