@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui.i18n import language_picker, t
 
-st.set_page_config(page_title="Autoencoder Lab", page_icon="🔁", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon="🔁", layout="wide")
 language_picker()
 
 page = st.navigation([
