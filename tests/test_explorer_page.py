@@ -160,7 +160,7 @@ def test_a_drawing_goes_all_the_way_through(canvas, drawn_maps):
     assert code.shape == (4, 4, 8)  # eight 4x4 maps: the 128 numbers
     assert picture.shape == (2 * 96 + 6, 4 * 96 + 3 * 6, 3)
     assert [metric.label for metric in app.metric] == [
-        "BCE", "MSE", "PSNR", "Percentile among MNIST test digits"]
+        "BCE", "MSE", "PSNR", "MNIST percentile"]
     bce = float(app.metric[0].value)
     assert 0 < bce < 10
     assert 0 <= float(app.metric[3].value) <= 100
