@@ -51,8 +51,17 @@ def page(run, browser, app_server):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Show the end of the server's log under a failed browser test."""
-    server = getattr(item, "funcargs", {}).get("app_server")
+    """Under a failed browser test: the end of the server's log and a screenshot of the page."""
+    arguments = getattr(item, "funcargs", {})
+    server, page = arguments.get("app_server"), arguments.get("page")
     if server and call.excinfo is not None:
-        item.add_report_section(call.when, "streamlit server log", server.log_tail())
+        report = server.log_tail()
+        if page is not None and not page.is_closed():
+            screenshot = server.log_path.with_name(f"{item.name}.png")
+            try:
+                arguments["run"](page.screenshot(path=screenshot, full_page=True, timeout=10_000))
+                report += f"\n\nscreenshot: {screenshot}"
+            except Exception as error:  # diagnostics only: never hide the test's own failure
+                report += f"\n\nno screenshot: {error}"
+        item.add_report_section(call.when, "streamlit server log", report)
     yield

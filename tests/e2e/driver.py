@@ -33,6 +33,7 @@ EXCEPTION = "[data-testid='stException']"
 IMAGE = "[data-testid='stImage'] img"
 NAV_LINK = "[data-testid='stSidebarNavLink']"
 CANVAS = "[data-testid^='stBidiComponent'] canvas"
+CHART = "[data-testid='stVegaLiteChart']"
 
 
 def label(key: str) -> str:
@@ -79,6 +80,16 @@ async def choose_source(page, source_key: str) -> None:
         await option.click()
         await option.and_(page.locator("[aria-checked='true']")).wait_for()
         await wait_for_idle(page)
+
+
+async def start_training(page, epochs: int, images: int) -> None:
+    """On the Training page: set the epochs and the number of training images, press Start."""
+    for key, value in (("training.epochs", epochs), ("training.train_images", images)):
+        field = page.get_by_label(label(key), exact=True)
+        await field.fill(str(value))
+        await field.press("Tab")  # a number input commits its value when it loses focus
+    await page.get_by_role("button", name=label("training.start")).click()
+    await wait_for_idle(page)
 
 
 async def exceptions(page) -> list[str]:

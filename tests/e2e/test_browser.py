@@ -7,6 +7,7 @@ These start `streamlit run app.py` and need the shipped model
 from __future__ import annotations
 
 import io
+import time
 
 import numpy as np
 import pytest
@@ -84,3 +85,23 @@ def test_every_page_loads_from_the_sidebar_without_an_exception(run, page, app_s
     visited = run(visit_all())
     assert len(visited) == PAGE_COUNT, visited
     assert all(found == [] for found in visited.values()), visited
+
+
+def test_a_tiny_training_draws_its_loss_curve_and_finishes(run, page, app_server, capsys):
+    async def train():
+        await driver.open_app(page, app_server.url)
+        await driver.go_to(page, 1)
+        started = time.perf_counter()
+        await driver.start_training(page, epochs=1, images=300)
+        await page.locator(driver.CHART).wait_for(timeout=90_000)
+        chart_seconds = time.perf_counter() - started
+        finished = page.locator("[data-testid='stAlertContentSuccess']",
+                                has_text=driver.label("training.finished"))
+        await finished.wait_for(timeout=90_000)
+        return chart_seconds, time.perf_counter() - started, await driver.exceptions(page)
+
+    chart_seconds, total_seconds, errors = run(train())
+    with capsys.disabled():
+        print(f"\nTraining 300 images x 1 epoch: chart after {chart_seconds:.1f} s, "
+              f"finished and scored after {total_seconds:.1f} s")
+    assert errors == []

@@ -1,0 +1,225 @@
+"""A workshop's worth of people on one server: is the app still quick?
+
+Starts `streamlit run app.py`, opens --sessions browser sessions (Playwright
+contexts in one Chromium) that for --seconds keep drawing on the canvas,
+picking random samples and switching pages, while one more session runs a
+small but real training. Prints the actions done, the errors (exceptions on a
+page, timeouts), p50/p95 time from action to updated output, the server's peak
+memory, and how the CPU time split between server and browser (both share this
+machine's cores, so the browser's share slows the server down).
+
+    python benchmarks/load_workshop.py --sessions 20 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import async_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e import driver  # noqa: E402
+from tests.e2e.server import StreamlitServer  # noqa: E402
+
+ACTION_TIMEOUT_MS = 30_000
+
+
+# ---- what each session does ------------------------------------------------
+
+class Tally:
+    """Action timings and errors from every session."""
+
+    def __init__(self):
+        self.seconds: dict[str, list[float]] = {}
+        self.errors: Counter[str] = Counter()
+
+    def done(self, action: str, seconds: float) -> None:
+        self.seconds.setdefault(action, []).append(seconds)
+
+
+async def draw(page) -> float:
+    await driver.choose_source(page, "explorer.source_draw")
+    box = await driver.canvas_box(page)
+    stroke = [(x + random.uniform(-0.08, 0.08), y + random.uniform(-0.08, 0.08))
+              for x, y in driver.SEVEN]
+    before = await driver.image_sources(page)
+    await driver.draw_stroke(page, box, stroke)
+    return await driver.wait_for_new_images(page, before, ACTION_TIMEOUT_MS)
+
+
+async def random_sample(page) -> float:
+    await driver.choose_source(page, "explorer.source_sample")
+    before = await driver.image_sources(page)
+    await page.get_by_role("button", name=driver.label("explorer.random")).click()
+    return await driver.wait_for_new_images(page, before, ACTION_TIMEOUT_MS)
+
+
+async def switch_pages(page) -> float:
+    """To another page and back to the Explorer: the time until it is usable again."""
+    start = time.perf_counter()
+    await driver.go_to(page, random.choice([1, 2]))
+    await driver.go_to(page, 0)
+    await driver.canvas_box(page)
+    return time.perf_counter() - start
+
+
+ACTIONS = {"draw": draw, "sample": random_sample, "switch_pages": switch_pages}
+
+
+async def participant(browser, url: str, deadline: float, tally: Tally) -> None:
+    page = await driver.new_page(browser)
+    start = time.perf_counter()
+    await driver.open_app(page, url)
+    await driver.canvas_box(page)
+    tally.done("open_app", time.perf_counter() - start)
+    while time.perf_counter() < deadline:
+        name = random.choice(list(ACTIONS))
+        failure = None
+        try:
+            tally.done(name, await ACTIONS[name](page))
+        except PlaywrightTimeout:
+            failure = "timeout"
+        except PlaywrightError as error:
+            failure = str(error).splitlines()[0][:80]
+        found = await driver.exceptions(page)
+        if found:
+            failure = "exception on page"
+            print(f"exception after {name}: {found[0][:300]}", file=sys.stderr)
+        if failure:
+            tally.errors[f"{name}: {failure}"] += 1
+            await driver.open_app(page, url)  # start afresh, as a person would reload
+    await page.context.close()
+
+
+async def trainer(browser, url: str, epochs: int, images: int):
+    """One more session starts a training and stays to watch it; returns its page."""
+    page = await driver.new_page(browser)
+    await driver.open_app(page, url, "training")
+    await driver.start_training(page, epochs=epochs, images=images)
+    return page
+
+
+async def training_progress(page) -> str:
+    """The training's progress line (or its result) as the watching session sees it now."""
+    texts = await page.locator("[data-testid='stProgress'], [data-testid='stAlert']").all_inner_texts()
+    return " | ".join(text.strip() for text in texts) or "(nothing shown)"
+
+
+# ---- measuring the server --------------------------------------------------
+
+class MemorySampler(threading.Thread):
+    """Peak resident memory of a process and its children, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.peak_bytes = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                self.peak_bytes = max(self.peak_bytes, sum(p.memory_info().rss for p in tree))
+            except psutil.NoSuchProcess:
+                return
+
+
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def client_processes(server_pid: int) -> list[psutil.Process]:
+    """This script's other descendants: Playwright's driver and Chromium."""
+    return [p for p in psutil.Process().children(recursive=True) if p.pid != server_pid]
+
+
+# ---- the run ---------------------------------------------------------------
+
+async def workshop(url: str, server_pid: int, args) -> tuple[Tally, float]:
+    tally = Tally()
+    async with async_playwright() as playwright:
+        browser = await driver.launch_chromium(playwright)
+        training_page = await trainer(browser, url, args.train_epochs, args.train_images)
+        server_cpu = cpu_seconds([psutil.Process(server_pid)])
+        client_cpu = cpu_seconds(client_processes(server_pid))
+        deadline = time.perf_counter() + args.seconds
+        ended = await asyncio.gather(*(participant(browser, url, deadline, tally)
+                                       for _ in range(args.sessions)), return_exceptions=True)
+        for crash in filter(None, ended):
+            tally.errors[f"session gave up: {str(crash).splitlines()[0][:100]}"] += 1
+        server_cpu = cpu_seconds([psutil.Process(server_pid)]) - server_cpu
+        client_cpu = cpu_seconds(client_processes(server_pid)) - client_cpu
+        if await driver.exceptions(training_page):
+            tally.errors["training page: exception on page"] += 1
+        if not await training_page.locator(driver.CHART).count():
+            tally.errors["training page: no loss curve by the end"] += 1
+        print(f"training at the end: {await training_progress(training_page)}")
+        await browser.close()
+    return tally, server_cpu / max(server_cpu + client_cpu, 1e-9)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def report(tally: Tally, wall_seconds: float, peak_bytes: int, server_cpu_share: float) -> None:
+    print(f"\n{wall_seconds:.0f} s of workshop")
+    print(f"{'action':<16}{'count':>7}{'p50 s':>9}{'p95 s':>9}")
+    for action, seconds in sorted(tally.seconds.items()):
+        print(f"{action:<16}{len(seconds):>7}{percentile(seconds, 50):>9.2f}{percentile(seconds, 95):>9.2f}")
+    outputs = [s for action in ("draw", "sample") for s in tally.seconds.get(action, [])]
+    if outputs:
+        print(f"{'output updates':<16}{len(outputs):>7}"
+              f"{percentile(outputs, 50):>9.2f}{percentile(outputs, 95):>9.2f}")
+    errors = sum(tally.errors.values())
+    print(f"errors: {errors}" + "".join(f"\n  {k}: {v}" for k, v in tally.errors.items() if v))
+    print(f"server peak memory (RSS, with children): {peak_bytes / 2**20:.0f} MiB")
+    print(f"CPU time: server {server_cpu_share:.0%}, browser {1 - server_cpu_share:.0%} "
+          f"(on {psutil.cpu_count()} cores)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--train-epochs", type=int, default=5)
+    parser.add_argument("--train-images", type=int, default=8000,
+                        help="the training session's images (8,000 is all the bundled ones)")
+    args = parser.parse_args()
+
+    log = Path(tempfile.mkdtemp(prefix="load_workshop_")) / "server.log"
+    with StreamlitServer(log) as server:
+        sampler = MemorySampler(server.process.pid)
+        sampler.start()
+        start = time.perf_counter()
+        tally, server_share = asyncio.run(
+            workshop(server.url, server.process.pid, args))
+        wall = time.perf_counter() - start
+        sampler.stop.set()
+    report(tally, wall, sampler.peak_bytes, server_share)
+    print(f"server log: {log}")
+    sys.exit(1 if sum(tally.errors.values()) else 0)
+
+
+if __name__ == "__main__":
+    main()
