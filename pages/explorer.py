@@ -105,8 +105,9 @@ def show_digit(image: np.ndarray, models: dict[str, Inference], kind: str | None
     output.image(pictures.gray(explained.output, SCALE), caption=t("explorer.output", model=model_name(kind)))
     output.caption(t("explorer.output_help"))
 
-    error.image(pictures.colorize(explained.output - image, -1, 1, ERROR_COLORS, SCALE),
-                caption=t("explorer.error"))
+    difference = pictures.colorize(explained.output - image, -1, 1, ERROR_COLORS, SCALE)
+    # A gray frame: where the model is right the map is white, like the page around it.
+    error.image(np.pad(difference, ((1, 1), (1, 1), (0, 0)), constant_values=200), caption=t("explorer.error"))
     error.caption(t("explorer.error_help"))
 
     if other:
