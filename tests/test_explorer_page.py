@@ -252,13 +252,33 @@ def test_good_uploads_are_explained(canvas, content):
     np.random.default_rng(0).bytes(5000),
     b"",
     png(dark_digit_on_paper())[:300],
-], ids=["random-bytes", "empty", "truncated"])
+    png(Image.new("1", (5000, 5000), 1)),  # 25 million pixels: too many to decode safely
+], ids=["random-bytes", "empty", "truncated", "huge"])
 def test_bad_uploads_show_an_error_and_nothing_else(canvas, content):
     app = upload("digit.png", content)
     assert_healthy(app)
     assert len(app.error) == 1
     assert app.error[0].value.startswith("This picture can't be used.")
     assert not app.metric
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content", [
+    jpeg(dark_digit_on_paper().convert("CMYK")),
+    png(dark_digit_on_paper().convert("LA")),
+    png(dark_digit_on_paper().convert("1")),
+    png(dark_digit_on_paper().convert("P")),
+], ids=["cmyk-jpeg", "gray-alpha", "1-bit", "palette"])
+def test_odd_colour_modes_are_explained_or_refused_politely(canvas, content):
+    app = upload("digit.png", content)
+    assert_healthy(app)
+    explained, refused = len(app.metric) == 4, len(app.error) == 1
+    assert explained != refused
 
 
 def test_a_blank_page_asks_for_a_digit(canvas):
