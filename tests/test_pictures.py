@@ -8,6 +8,15 @@ from ui import pictures
 CELL = 24
 
 
+@pytest.mark.parametrize("shape", [(2, 3), (2, 3, 3)])
+def test_upscale_makes_each_pixel_a_crisp_square(shape):
+    image = np.arange(np.prod(shape), dtype=np.uint8).reshape(shape)
+    big = pictures.upscale(image, 4)
+    assert big.shape == (8, 12, *shape[2:]) and big.dtype == np.uint8
+    for y, x in np.ndindex(2, 3):
+        assert (big[y * 4:(y + 1) * 4, x * 4:(x + 1) * 4] == image[y, x]).all()
+
+
 def test_value_maps_lays_out_eight_4x4_maps_as_rgb():
     code = np.random.default_rng(0).random((4, 4, 8), dtype=np.float32) * 3
     picture = pictures.value_maps(code, 0, 3, cell=CELL, columns=4, gap=6)
