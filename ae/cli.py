@@ -104,11 +104,11 @@ def _print_scores(model, images) -> None:
     targets = data.to_float(images)[..., 0]
     scores = metrics.scores(targets, Inference(model).reconstruct(targets))
     print(f"Test images: {len(images):,}")
-    print(f"BCE:        {scores.bce:.4f}")
-    print(f"excess BCE: {scores.excess_bce:.4f}  (BCE above the {metrics.BCE_FLOOR} floor "
+    print(f"BCE:        {scores.bce:.5f}")
+    print(f"excess BCE: {scores.excess_bce:.5f}  (BCE above the {metrics.BCE_FLOOR} floor "
           "that grayscale targets impose)")
-    print(f"MSE:        {scores.mse:.5f}")
-    print(f"PSNR:       {scores.psnr:.2f} dB")
+    print(f"MSE:        {scores.mse:.6f}")
+    print(f"PSNR:       {scores.psnr:.3f} dB")
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Training: it learns, it stops when asked, it resumes, it notices divergence, it saves atomically."""
 
 import threading
+import zipfile
 
 import keras
 import numpy as np
@@ -110,6 +111,13 @@ def test_nan_loss_stops_the_run_as_diverged(digits):
 def test_impossible_settings_are_refused_with_a_sentence(digits, change, message):
     with pytest.raises(ValueError, match=message):
         train(ae_model.build_autoencoder(), digits[0], None, TrainConfig(**change))
+
+
+def test_saved_files_are_deflated(tmp_path):
+    path = save_atomic(ae_model.build_autoencoder(), tmp_path / "model.keras")
+    with zipfile.ZipFile(path) as saved:
+        assert {entry.compress_type for entry in saved.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert path.stat().st_size < 60_000
 
 
 def test_save_is_atomic_when_the_save_crashes(tmp_path, monkeypatch):
