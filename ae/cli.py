@@ -85,6 +85,8 @@ def _load(path):
 
 def _print_progress(event: BatchEnd | EpochEnd) -> None:
     if isinstance(event, BatchEnd):
+        if not sys.stderr.isatty():
+            return  # a log file gets the epoch lines, not 469 redrawn bars an epoch
         done = event.batch / event.batches_per_epoch
         bar = "#" * int(done * 30)
         print(f"\repoch {event.epoch} [{bar:<30}] {event.batch}/{event.batches_per_epoch} "
