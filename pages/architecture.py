@@ -17,7 +17,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ae import model as ae_model
 from ui import pictures, resources
+from ui.entry import through_app
 from ui.i18n import t
+
+through_app()
 
 CELL_PIXELS = 3  # one model pixel drawn as 3x3 screen pixels: 28 -> 84
 TILE_PIXELS = 112  # every activation drawn this big, so small layers stay visible

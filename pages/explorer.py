@@ -16,7 +16,10 @@ from ae import metrics, preprocess
 from ae import model as ae_model
 from ae.inference import Inference
 from ui import pictures, resources
+from ui.entry import through_app
 from ui.i18n import t
+
+through_app()
 
 SCALE = 5  # one model pixel as 5x5 screen pixels: 28 -> 140
 CANVAS_SIDE = 280  # ten screen pixels a model pixel, so a 20 px pen draws MNIST-like 2 px strokes
@@ -89,7 +92,9 @@ def show_digit(image: np.ndarray, models: dict[str, Inference], kind: str | None
         st.caption(t("explorer.model_sees_help"))
         return
     inference = models[kind]
+    import time as _t; _a = _t.perf_counter()
     explained = inference.explain(image)
+    print(f"EXPLAIN {(_t.perf_counter()-_a)*1000:.1f} ms", flush=True)
     widths = [1, 2.6, 1, 1] + ([1] if other else [])
     seen, code, output, error, *compared = st.columns(widths)
 

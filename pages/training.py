@@ -22,8 +22,11 @@ from ae import data, metrics
 from ae.model import ModelFileError
 from ae.train import TrainConfig
 from ui import pictures, resources, settings
-from ui.i18n import t
 from ui.training_run import DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, Busy, Run, RunRegistry
+from ui.entry import through_app
+from ui.i18n import t
+
+through_app()
 
 REFRESH_SECONDS = 1.0
 DEFAULT_EPOCHS = 5  # the tutorial's 50 take about 40 minutes on a 2-core server
@@ -103,7 +106,7 @@ def busy_message(snap, owner: str) -> str:
 def settings_form(available: int, limits: settings.Limits) -> tuple[TrainConfig, bool] | None:
     """The chosen settings and whether to resume from the shipped model, once submitted."""
     most_images = min(available, limits.max_train_images)
-    with st.form("training_settings"):
+    with st.form("training_settings", enter_to_submit=False):  # Enter in a box must not start a run
         epochs = st.number_input(t("training.epochs"), min_value=1, max_value=limits.max_epochs,
                                  value=min(DEFAULT_EPOCHS, limits.max_epochs),
                                  help=t("training.epochs_help", most=limits.max_epochs))
