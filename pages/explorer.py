@@ -92,9 +92,7 @@ def show_digit(image: np.ndarray, models: dict[str, Inference], kind: str | None
         st.caption(t("explorer.model_sees_help"))
         return
     inference = models[kind]
-    import time as _t; _a = _t.perf_counter()
     explained = inference.explain(image)
-    print(f"EXPLAIN {(_t.perf_counter()-_a)*1000:.1f} ms", flush=True)
     widths = [1, 2.6, 1, 1] + ([1] if other else [])
     seen, code, output, error, *compared = st.columns(widths)
 
