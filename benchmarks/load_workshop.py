@@ -78,7 +78,8 @@ async def switch_pages(page) -> float:
 ACTIONS = {"draw": draw, "sample": random_sample, "switch_pages": switch_pages}
 
 
-async def participant(browser, url: str, deadline: float, tally: Tally) -> None:
+async def participant(browser, url: str, arrival: float, deadline: float, tally: Tally) -> None:
+    await asyncio.sleep(arrival)  # people come in over a few seconds, not all in one instant
     page = await driver.new_page(browser)
     start = time.perf_counter()
     await driver.open_app(page, url)
@@ -163,8 +164,9 @@ async def workshop(url: str, server_pid: int, args) -> tuple[Tally, float]:
         server_cpu = cpu_seconds([psutil.Process(server_pid)])
         client_cpu = cpu_seconds(client_processes(server_pid))
         deadline = time.perf_counter() + args.seconds
-        ended = await asyncio.gather(*(participant(browser, url, deadline, tally)
-                                       for _ in range(args.sessions)), return_exceptions=True)
+        arrivals = [args.ramp * index / args.sessions for index in range(args.sessions)]
+        ended = await asyncio.gather(*(participant(browser, url, arrival, deadline, tally)
+                                       for arrival in arrivals), return_exceptions=True)
         for crash in filter(None, ended):
             tally.errors[f"session gave up: {str(crash).splitlines()[0][:100]}"] += 1
         server_cpu = cpu_seconds([psutil.Process(server_pid)]) - server_cpu
@@ -202,6 +204,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--ramp", type=float, default=20,
+                        help="seconds over which the sessions arrive (counted in --seconds)")
     parser.add_argument("--train-epochs", type=int, default=5)
     parser.add_argument("--train-images", type=int, default=8000,
                         help="the training session's images (8,000 is all the bundled ones)")

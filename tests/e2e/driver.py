@@ -58,7 +58,8 @@ async def wait_for_idle(page, timeout: float = 60_000) -> None:
 
 
 async def open_app(page, url: str, path: str = "") -> None:
-    await page.goto(f"{url}/{path}")
+    # Generous: a cold server imports TensorFlow, and a crowded browser loads slowly.
+    await page.goto(f"{url}/{path}", timeout=90_000)
     await page.locator("[data-testid='stAppViewContainer']").wait_for(timeout=60_000)
     await wait_for_idle(page)
 
