@@ -170,7 +170,7 @@ def loss_chart(snap) -> alt.Chart:
         x=alt.X("epoch:Q", title=t("training.axis_epoch")),
         y=alt.Y("loss:Q", title=t("training.axis_loss"), scale=alt.Scale(zero=False)),
         color=alt.Color("curve:N", title=None, sort=[train_label, val_label],
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
     )
     dots = base.mark_point(filled=True, size=60).transform_filter(alt.datum.curve == val_label)
     return base.mark_line() + dots
