@@ -20,8 +20,9 @@ def open_page():
     """Opens the page in a new session; afterwards stops whatever those sessions left training."""
     pages = []
 
-    def open_one() -> AppTest:
+    def open_one(**query_params) -> AppTest:
         page = AppTest.from_file(PAGE, default_timeout=60)
+        page.query_params.update(query_params)
         page.run()
         assert not page.exception
         pages.append(page)
@@ -96,7 +97,7 @@ def test_a_tiny_run_draws_live_progress_stops_and_offers_its_model(open_page):
     assert any("Explorer uses this model" in s.value for s in page.success)
 
 
-def test_a_second_session_is_told_a_training_is_running_and_cannot_start_one(open_page):
+def test_another_session_is_told_a_training_is_running_and_a_reload_finds_its_own(open_page):
     first = open_page()
     submit(first)
     rerun_until(first, lambda p: chart_points(p) > 0, "the first run's chart")
@@ -107,6 +108,10 @@ def test_a_second_session_is_told_a_training_is_running_and_cannot_start_one(ope
     assert "started" in busy[0] and "Stop" not in [b.label for b in second.button]
     submit(second)
     assert any("already running" in w.value for w in second.warning)
+
+    # A reload of the first browser's tab (a new session, the same URL) finds its run again.
+    reloaded = open_page(trainer=first.session_state["training_owner"])
+    assert any(button.key == "training_stop" for button in reloaded.button)
 
     stop_and_wait(first)
     second.run()
