@@ -32,7 +32,7 @@ RUNNING = "[data-testid='stStatusWidget']"
 EXCEPTION = "[data-testid='stException']"
 IMAGE = "[data-testid='stImage'] img"
 NAV_LINK = "[data-testid='stSidebarNavLink']"
-CANVAS = "[data-testid^='stBidiComponent'] canvas"
+CANVAS = "[data-testid^='stBidiComponent'] canvas.upper-canvas"
 CHART = "[data-testid='stVegaLiteChart']"
 
 
@@ -118,14 +118,16 @@ async def wait_for_new_images(page, before: list[str], timeout: float = 30_000) 
 
 
 async def canvas_box(page) -> dict:
-    """Bounding box of the drawing canvas.
+    """Bounding box of the drawing canvas, once it takes strokes.
 
     The canvas is a components-v2 element (its DOM sits in a shadow root, which
-    Playwright's CSS selectors enter); fabric.js stacks two <canvas> there and
-    the top one takes the pointer.
+    Playwright's CSS selectors enter); fabric.js puts an "upper" <canvas> on
+    top to take the pointer. A freshly mounted canvas reports itself to the
+    server first; a stroke drawn before that rerun ends can be lost.
     """
-    canvas = page.locator(CANVAS).last
+    canvas = page.locator(CANVAS).first
     await canvas.wait_for(timeout=30_000)
+    await wait_for_idle(page)
     return await canvas.bounding_box()
 
 
