@@ -5,35 +5,19 @@ persists while moving between them) and the navigation; each page is a file
 in `pages/`.
 """
 
-import gc
-
 import streamlit as st
 
 from ui.i18n import language_picker, t
+from ui.resources import settle_tensorflow
 
-
-@st.cache_resource(show_spinner=False)
-def freeze_library_objects() -> None:
-    """Take TensorFlow's objects out of every later garbage collection, once per process.
-
-    Streamlit collects all garbage after every script and fragment run (twice
-    once Keras is loaded). Over TensorFlow's ~400,000 objects each collection
-    holds the GIL for 0.2-0.9 s, which slowed a training thread six-fold with
-    one page refreshing every second. Frozen objects are skipped.
-    """
-    import keras  # noqa: F401 - loads TensorFlow, whose objects are the ones to freeze
-
-    gc.freeze()
-
-
-freeze_library_objects()
-st.set_page_config(page_title=t("app.title"), page_icon="🔁", layout="wide")
+settle_tensorflow()
+st.set_page_config(page_title=t("app.title"), page_icon=":material/autorenew:", layout="wide")
 language_picker()
 
 page = st.navigation([
-    st.Page("pages/explorer.py", title=t("app.explorer"), icon="✏️", default=True),
-    st.Page("pages/training.py", title=t("app.training"), icon="📉"),
-    st.Page("pages/architecture.py", title=t("app.architecture"), icon="🧱"),
+    st.Page("pages/explorer.py", title=t("app.explorer"), icon=":material/draw:", default=True),
+    st.Page("pages/training.py", title=t("app.training"), icon=":material/show_chart:"),
+    st.Page("pages/architecture.py", title=t("app.architecture"), icon=":material/layers:"),
 ])
 st.sidebar.caption(t("app.credit"))
 page.run()

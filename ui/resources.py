@@ -6,12 +6,32 @@ not cached, so a fixed model file is picked up on the next rerun.
 
 from __future__ import annotations
 
+import gc
+
+import keras
 import numpy as np
 import streamlit as st
 
 from ae import data, metrics
 from ae import model as ae_model
 from ae.inference import Inference
+
+
+@st.cache_resource(show_spinner=False)
+def settle_tensorflow() -> None:
+    """Keep Streamlit's after-run clean-ups off TensorFlow, once per process.
+
+    After every script and fragment run Streamlit calls
+    `keras.backend.clear_session()` (meant for scripts that build a model on
+    each run) and collects all garbage. This app builds no model per run, and
+    both land in the middle of a background training: clear_session resets
+    Keras's per-thread state and TensorFlow's kernel cache under it, and each
+    full collection over TensorFlow's ~400,000 objects holds the GIL for
+    0.2-0.9 s (a training slowed six-fold with one page refreshing every second).
+    Freezing those objects takes them out of later collections.
+    """
+    keras.backend.clear_session = lambda free_memory=True: None
+    gc.freeze()
 
 
 @st.cache_resource(show_spinner=False)
