@@ -57,8 +57,9 @@ def test_drawing_shows_the_output_and_the_eight_bottleneck_maps(run, page, app_s
         output = captioned_image(page, "explorer.output")
         bottleneck = captioned_image(page, "explorer.bottleneck")
         assert await output.count() == 1 and await bottleneck.count() == 1
-        loaded = "image => image.complete && image.naturalWidth > 0"
-        assert await output.evaluate(loaded) and await bottleneck.evaluate(loaded)
+        for image in (output, bottleneck):  # a new src is set before its pixels arrive
+            await page.wait_for_function("image => image.complete && image.naturalWidth > 0",
+                                         arg=await image.element_handle(), timeout=10_000)
         return timings, await picture(bottleneck), await driver.exceptions(page)
 
     timings, maps, errors = run(draw_twice())
