@@ -60,7 +60,7 @@ class Inference:
         batch = np.asarray(image, np.float32).reshape(1, *ae_model.IMAGE_SHAPE)
         # To numpy first: indexing a TF tensor is an op of its own, ~2 ms for the twelve layers.
         outputs = [np.asarray(tensor)[0] for tensor in self._activations(batch)]
-        activations = dict(zip(self.layer_names, outputs))
+        activations = dict(zip(self.layer_names, outputs, strict=True))
         return Explanation(
             image=batch[0, ..., 0],
             code=activations[ae_model.BOTTLENECK],

@@ -14,9 +14,9 @@ import os
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import keras
 import numpy as np

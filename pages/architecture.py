@@ -31,6 +31,12 @@ VARIATIONS = 8
 
 # --- Reading the model -------------------------------------------------------
 
+@st.cache_resource(show_spinner=False)
+def untrained_model():
+    """The same layers without trained weights, when the shipped file is missing: built once."""
+    return ae_model.build_autoencoder()
+
+
 def hidden_layers(model):
     """Every layer after the input, in order."""
     return model.layers[1:]
@@ -138,7 +144,7 @@ try:
     model = inference.model
 except ae_model.ModelFileError:
     inference = None
-    model = ae_model.build_autoencoder()
+    model = untrained_model()
     st.info(t("architecture.fallback"))
 
 layers = hidden_layers(model)
@@ -266,7 +272,7 @@ st.header(t("architecture.more_data_header"))
 st.markdown(t("architecture.more_data"))
 if inference is not None:
     strength = st.slider(t("architecture.noise"), 0.0, 1.0, 0.3, 0.05, key="architecture_noise")
-    code = inference.encode(image[None])
+    code = explained.code[None]
     noise = np.random.default_rng(digit).normal(size=(VARIATIONS, *code.shape[1:]))
     # ReLU codes are never negative, so neither are the perturbed ones.
     codes = np.maximum(code + strength * code.std() * noise, 0)

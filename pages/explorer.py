@@ -66,9 +66,9 @@ def choose_models(models: dict[str, Inference]) -> tuple[str | None, str | None]
     return kind, other if compare else None
 
 
-def model_key(kind: str, inference: Inference) -> str:
-    """Names a model in the shared cache of test-set BCEs; each session's trained model is its own."""
-    return kind if kind == "shipped" else f"trained-{id(inference)}"
+def model_key(kind: str) -> str:
+    """Names a model in the shared cache of test-set BCEs: a trained one by its run, which no other shares."""
+    return kind if kind == "shipped" else f"trained-{st.session_state.get('trained_run_id')}"
 
 
 # --- One digit, all the way through --------------------------------------------
@@ -114,12 +114,12 @@ def show_digit(image: np.ndarray, models: dict[str, Inference], kind: str | None
     error.caption(t("explorer.error_help"))
 
     if other:
-        other_output = models[other].explain(image).output
+        other_output = models[other].reconstruct(image[None])[0]
         compared[0].image(pictures.gray(other_output, SCALE),
                           caption=t("explorer.output", model=model_name(other)))
         compared[0].caption(t("explorer.compare_bce", bce=float(metrics.bce(image, other_output))))
 
-    show_scores(image, explained.output, resources.test_bce(inference, model_key(kind, inference)))
+    show_scores(image, explained.output, resources.test_bce(inference, model_key(kind)))
 
 
 def show_scores(image: np.ndarray, output: np.ndarray, test_bce: np.ndarray) -> None:

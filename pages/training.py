@@ -22,7 +22,7 @@ from ae import data, metrics
 from ae.model import ModelFileError
 from ae.train import TrainConfig
 from ui import pictures, resources, settings
-from ui.training_run import DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, Busy, Run, RunRegistry
+from ui.training_run import DIVERGED, FAILED, RUNNING, STOPPED, Busy, Run, RunRegistry
 from ui.entry import through_app
 from ui.i18n import t
 
@@ -234,6 +234,7 @@ def run_outcome(run: Run) -> None:
         use.success(t("training.in_use"))
     elif use.button(t("training.use"), type="primary"):
         st.session_state["trained_inference"] = run.inference
+        st.session_state["trained_run_id"] = run.id  # names it in the Explorer's shared caches
         start = t("training.from_shipped") if snap.resumed else t("training.from_scratch")
         st.session_state["trained_label"] = t("training.trained_label", epochs=done,
                                               images=f"{snap.images:,}", start=start)
