@@ -41,9 +41,10 @@ ACTION_TIMEOUT_MS = 30_000
 class Tally:
     """Action timings and errors from every session."""
 
-    def __init__(self):
+    def __init__(self, folder: Path):
         self.seconds: dict[str, list[float]] = {}
         self.errors: Counter[str] = Counter()
+        self.folder = folder  # screenshots of the pages where an action failed
 
     def done(self, action: str, seconds: float) -> None:
         self.seconds.setdefault(action, []).append(seconds)
@@ -100,6 +101,7 @@ async def participant(browser, url: str, arrival: float, deadline: float, tally:
             print(f"exception after {name}: {found[0][:300]}", file=sys.stderr)
         if failure:
             tally.errors[f"{name}: {failure}"] += 1
+            await page.screenshot(path=tally.folder / f"{name}-{sum(tally.errors.values())}.png")
             await driver.open_app(page, url)  # start afresh, as a person would reload
     await page.context.close()
 
@@ -156,8 +158,8 @@ def client_processes(server_pid: int) -> list[psutil.Process]:
 
 # ---- the run ---------------------------------------------------------------
 
-async def workshop(url: str, server_pid: int, args) -> tuple[Tally, float]:
-    tally = Tally()
+async def workshop(url: str, server_pid: int, args, folder: Path) -> tuple[Tally, float]:
+    tally = Tally(folder)
     async with async_playwright() as playwright:
         browser = await driver.launch_chromium(playwright)
         training_page = await trainer(browser, url, args.train_epochs, args.train_images)
@@ -217,11 +219,11 @@ def main() -> None:
         sampler.start()
         start = time.perf_counter()
         tally, server_share = asyncio.run(
-            workshop(server.url, server.process.pid, args))
+            workshop(server.url, server.process.pid, args, log.parent))
         wall = time.perf_counter() - start
         sampler.stop.set()
     report(tally, wall, sampler.peak_bytes, server_share)
-    print(f"server log: {log}")
+    print(f"server log and screenshots of failed actions: {log.parent}")
     sys.exit(1 if sum(tally.errors.values()) else 0)
 
 

@@ -33,6 +33,7 @@ EXCEPTION = "[data-testid='stException']"
 IMAGE = "[data-testid='stImage'] img"
 NAV_LINK = "[data-testid='stSidebarNavLink']"
 CANVAS = "[data-testid^='stBidiComponent'] canvas.upper-canvas"
+CANVAS_TOOLBAR = "[data-testid^='stBidiComponent'] .dc-toolbar"
 CHART = "[data-testid='stVegaLiteChart']"
 
 
@@ -127,6 +128,9 @@ async def canvas_box(page) -> dict:
     """
     canvas = page.locator(CANVAS).first
     await canvas.wait_for(timeout=30_000)
+    # Its toolbar appears once the component has mounted; in a CPU-starved browser a
+    # stroke before that selected the page's text instead of drawing.
+    await page.locator(CANVAS_TOOLBAR).first.wait_for(timeout=30_000)
     await wait_for_idle(page)
     return await canvas.bounding_box()
 
