@@ -13,7 +13,7 @@ import pytest
 from ae import data
 from ae import model as ae_model
 from ae.train import TrainConfig, TrainResult
-from ui.training_run import DIVERGED, FAILED, FINISHED, STOPPED, Busy, RunRegistry
+from ui.training_run import DIVERGED, FAILED, FINISHED, STOPPED, Busy, RunRegistry, _Curve
 
 JOIN_TIMEOUT = 120  # generous: the machine is shared and TensorFlow's first trace is slow
 
@@ -169,3 +169,14 @@ def test_resuming_from_the_shipped_model_leaves_its_file_and_weights_untouched(i
     assert all(np.array_equal(a, b) for a, b in zip(weights, shipped.get_weights()))
     trained = run.inference.model.get_weights()
     assert not all(np.array_equal(a, b) for a, b in zip(weights, trained))
+
+
+def test_the_training_curve_stays_small_and_even_however_long_the_run():
+    curve = _Curve(budget=40)
+    for batch in range(100_000):
+        curve.add(float(batch), float(batch) * 2)
+    assert len(curve.xs) <= 41  # the budget, not the 100,000 batches
+    assert len(set(np.diff(curve.xs))) == 1  # evenly spaced
+    points = curve.points(30)
+    assert len(points) <= 31 and points[0] == (0.0, 0.0)
+    assert points[-1] == (99_999.0, 199_998.0)  # ends at the newest batch

@@ -107,8 +107,7 @@ class Run:
         self._stop_requested_at: float | None = None
         self._latest: BatchEnd | None = None
         self._ema, self._batches_seen = 0.0, 0
-        self._curve_x: list[float] = []
-        self._curve_y: list[float] = []
+        self._curve = _Curve()
         self._val_curve: list[tuple[int, float]] = []
         self._preview: np.ndarray | None = None
         self._result: TrainResult | None = None
@@ -141,7 +140,7 @@ class Run:
                 batches_per_epoch=latest.batches_per_epoch if latest else 0,
                 images_per_second=latest.images_per_second if latest else 0.0,
                 stop_requested=self._stop.is_set(), stop_seconds=stop_seconds,
-                train_curve=_downsample(self._curve_x, self._curve_y, CURVE_POINTS),
+                train_curve=self._curve.points(CURVE_POINTS),
                 val_curve=tuple(self._val_curve), preview=self._preview,
                 result=self._result, scores=self._scores, error=self._error,
             )
@@ -168,8 +167,8 @@ class Run:
                 self._batches_seen += 1
                 # Debiased like Adam's moments, so the curve starts at the first loss, not at 0.
                 self._ema = EMA_DECAY * self._ema + (1 - EMA_DECAY) * event.loss
-                self._curve_x.append(event.epoch - 1 + event.batch / event.batches_per_epoch)
-                self._curve_y.append(self._ema / (1 - EMA_DECAY ** self._batches_seen))
+                self._curve.add(event.epoch - 1 + event.batch / event.batches_per_epoch,
+                                self._ema / (1 - EMA_DECAY ** self._batches_seen))
             else:
                 if event.val_loss is not None:
                     self._val_curve.append((event.epoch, event.val_loss))
@@ -213,6 +212,37 @@ def keras_file_bytes(model: keras.Model) -> bytes:
     """The model as the bytes of a `.keras` file, for a download."""
     with tempfile.TemporaryDirectory() as folder:
         return save_atomic(model, Path(folder) / "autoencoder.keras").read_bytes()
+
+
+class _Curve:
+    """The smoothed training loss in bounded memory, however many batches a run has.
+
+    Every `stride`-th batch is kept; when the kept points pass the budget, every
+    other one is dropped and the stride doubles, so they stay evenly spaced. The
+    newest point is always known, so the line ends where training is.
+    """
+
+    def __init__(self, budget: int = 4 * CURVE_POINTS):
+        self.budget, self.stride, self.added = budget, 1, 0
+        self.xs: list[float] = []
+        self.ys: list[float] = []
+        self.newest: tuple[float, float] | None = None
+
+    def add(self, x: float, y: float) -> None:
+        self.newest = (x, y)
+        if self.added % self.stride == 0:
+            self.xs.append(x)
+            self.ys.append(y)
+            if len(self.xs) > self.budget:
+                del self.xs[1::2], self.ys[1::2]
+                self.stride *= 2
+        self.added += 1
+
+    def points(self, count: int) -> tuple[tuple[float, float], ...]:
+        xs, ys = self.xs, self.ys
+        if self.newest is not None and xs[-1] != self.newest[0]:
+            xs, ys = xs + [self.newest[0]], ys + [self.newest[1]]
+        return _downsample(xs, ys, count)
 
 
 def _downsample(xs: list[float], ys: list[float], points: int) -> tuple[tuple[float, float], ...]:
