@@ -53,10 +53,9 @@ def training_data() -> tuple[data.Mnist, np.ndarray, np.ndarray]:
 @st.cache_resource(show_spinner=False)
 def test_images() -> tuple[np.ndarray, np.ndarray]:
     """The 10,000 bundled test digits as floats (N, 28, 28), and the fixed preview digits."""
-    images, labels = resources.test_split()
-    floats = data.to_float(images)
-    preview = floats[[int(np.argmax(labels == digit)) for digit in PREVIEW_DIGITS]]
-    return floats[..., 0], preview
+    floats, labels = resources.test_floats(), resources.test_split()[1]
+    preview = floats[[int(np.argmax(labels == digit)) for digit in PREVIEW_DIGITS]][..., None]
+    return floats, preview
 
 
 # --- Whose run is it ----------------------------------------------------------

@@ -46,8 +46,14 @@ def test_split() -> tuple[np.ndarray, np.ndarray]:
     return data.load_test_split()
 
 
+@st.cache_resource(show_spinner=False)
+def test_floats() -> np.ndarray:
+    """The same 10,000 test digits as float32 (N, 28, 28) in [0, 1], one copy for every page."""
+    return data.to_float(test_split()[0])[..., 0]
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def test_bce(_inference: Inference, model_key: str) -> np.ndarray:
     """Each test digit's BCE under a model: the reference for "how typical is this input"."""
-    images = data.to_float(test_split()[0])[..., 0]
+    images = test_floats()
     return metrics.bce(images, _inference.reconstruct(images))
