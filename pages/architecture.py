@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import streamlit as st
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from ae import model as ae_model
 from ui import pictures, resources
@@ -95,7 +95,7 @@ def grid_square(cells: int, color: tuple[int, int, int]) -> np.ndarray:
 
 def size_strip(rows) -> Image.Image:
     """One square per layer, to scale and bottom-aligned, with the layer's name and shape below."""
-    font = ImageFont.load_default(size=13)  # Pillow's own font: no "×" glyph, so shapes use "x"
+    font = pictures.pillow_font(13)  # Pillow's own font: no "×" glyph, so shapes use "x"
     labels = [(name, "x".join(map(str, shape))) for name, _, shape, _ in rows]
     squares = [grid_square(shape[0], PART_COLORS[part_of(name)]) for name, _, shape, _ in rows]
     widths = [max(len(square), *(font.getlength(text) for text in label)) + 14

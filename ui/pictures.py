@@ -12,6 +12,9 @@ from matplotlib import colormaps
 from PIL import Image, ImageDraw, ImageFont
 
 
+DARK_TEXT_ABOVE = 140  # luma above which black text reads better than white
+
+
 def upscale(image: np.ndarray, scale: int) -> np.ndarray:
     """Nearest-neighbour enlargement, so each model pixel stays a crisp square."""
     return image.repeat(scale, axis=0).repeat(scale, axis=1)  # 3x faster than np.kron
@@ -34,15 +37,11 @@ def colorize(values: np.ndarray, low: float, high: float, cmap: str = "viridis",
 
 def digit_grid(rows: list[np.ndarray], scale: int = 2, gap: int = 2) -> np.ndarray:
     """Rows of (N, 28, 28) images in [0, 1] as one gray picture, e.g. digits over reconstructions."""
-    tiles = [[gray(image, scale) for image in row] for row in rows]
-    height, width = tiles[0][0].shape
-    columns = max(len(row) for row in tiles)
-    grid = np.full((len(tiles) * (height + gap) - gap, columns * (width + gap) - gap), 255, np.uint8)
-    for r, row in enumerate(tiles):
-        for c, tile in enumerate(row):
-            grid[r * (height + gap):r * (height + gap) + height,
-                 c * (width + gap):c * (width + gap) + width] = tile
-    return grid
+    columns = max(len(row) for row in rows)
+    blank = np.ones((28, 28), np.float32)  # a short row is padded with white, like the gaps
+    tiles = [gray(image, scale) for row in rows
+             for image in [*row, *[blank] * (columns - len(row))]]
+    return _tiled(np.stack(tiles), columns, gap)
 
 
 # ---------------------------------------------------------------- value maps
@@ -60,7 +59,7 @@ def value_maps(maps: np.ndarray, low: float, high: float, cmap: str = "viridis",
     colours = colorize(maps, low, high, cmap).astype(np.float32)  # (H, W, C, 3)
     text = np.stack([_text_tile(f"{value:.1f}", cell) for value in maps.ravel().tolist()])
     text = text.reshape(height, width, channels, cell, cell)
-    ink = np.where(colours @ np.float32([0.299, 0.587, 0.114]) > 140, np.float32(0), np.float32(255))
+    ink = np.where(_luma(colours) > DARK_TEXT_ABOVE, np.float32(0), np.float32(255))
     ink = ink[..., None, None]
     # One colour plane at a time: numpy is slow when its innermost axis has only 3 entries.
     planes = np.stack([
@@ -77,17 +76,18 @@ def colour_bar(low: float, high: float, cmap: str = "viridis",
     ramp = colorize(np.linspace(low, high, width), low, high, cmap)
     bar = Image.fromarray(np.repeat(ramp[None], height, axis=0))
     draw = ImageDraw.Draw(bar)
-    font = _font(max(8, height - 4))
+    font = pillow_font(max(8, height - 4))
     draw.text((3, height / 2), f"{low:.1f}", fill=_readable_on(ramp[0]), font=font, anchor="lm")
     draw.text((width - 3, height / 2), f"{high:.1f}", fill=_readable_on(ramp[-1]), font=font, anchor="rm")
     return np.asarray(bar)
 
 
 def _tiled(tiles: np.ndarray, columns: int, gap: int) -> np.ndarray:
-    """Equal (N, h, w, 3) tiles laid out `columns` to a row on white, `gap` pixels apart."""
-    count, height, width, _ = tiles.shape
+    """Equal (N, h, w) gray or (N, h, w, 3) colour tiles, `columns` to a row on white, `gap` apart."""
+    count, height, width = tiles.shape[:3]
     rows = -(-count // columns)
-    picture = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, 3), 255, np.uint8)
+    picture = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, *tiles.shape[3:]),
+                      255, np.uint8)
     for index, tile in enumerate(tiles):
         top, left = (index // columns) * (height + gap), (index % columns) * (width + gap)
         picture[top:top + height, left:left + width] = tile
@@ -101,17 +101,21 @@ def _text_tile(text: str, cell: int) -> np.ndarray:
     Drawing text costs ~0.1 ms a string, so each distinct string is drawn once.
     """
     tile = Image.new("L", (cell, cell))
-    ImageDraw.Draw(tile).text((cell / 2, cell / 2), text, fill=255, font=_font(max(8, cell * 5 // 12)), anchor="mm")
+    ImageDraw.Draw(tile).text((cell / 2, cell / 2), text, fill=255, font=pillow_font(max(8, cell * 5 // 12)), anchor="mm")
     return np.asarray(tile, np.float32) / 255
 
 
 @cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    """Pillow's bundled font: the same on every machine, no system fonts needed."""
+def pillow_font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's bundled font: the same on every machine, no system fonts needed; loaded once a size."""
     return ImageFont.load_default(size=size)
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """Perceived brightness (0-255) of colours along the last axis."""
+    return np.asarray(rgb, np.float32) @ np.float32([0.299, 0.587, 0.114])
 
 
 def _readable_on(rgb: np.ndarray) -> tuple[int, int, int]:
     """Black or white, whichever stands out on the colour `rgb`."""
-    luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
-    return (0, 0, 0) if luma > 140 else (255, 255, 255)
+    return (0, 0, 0) if _luma(rgb) > DARK_TEXT_ABOVE else (255, 255, 255)
