@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from ae import data
+from ae import cores, data
 from ae import model as ae_model
 from ae.train import LOSSES, SCHEDULES, BatchEnd, EpochEnd, TrainConfig, save_atomic, train
 
@@ -40,7 +40,7 @@ def command_train(args) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: (stop.set(), signal.signal(signal.SIGINT, previous)))
     try:
-        result = train(model, data.to_float(mnist.x_train), data.to_float(mnist.x_test), config,
+        result = train(model, mnist.x_train, mnist.x_test, config,
                        on_event=_print_progress, stop=stop)
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -127,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
     train_.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     train_.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
                         help="'cosine' decays the learning rate to 0 by the last batch")
-    train_.add_argument("--loss", choices=tuple(LOSSES), default=defaults.loss)
+    train_.add_argument("--loss", choices=LOSSES, default=defaults.loss)
     train_.add_argument("--train-images", type=int, default=None,
                         help="train on a random subset of this many images")
     train_.add_argument("--seed", type=int, default=defaults.seed)
@@ -155,6 +155,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    cores.use_one_thread_per_op()
     try:
         return args.run(args)
     except (UsageError, data.DataError) as error:

@@ -44,10 +44,9 @@ def registry() -> RunRegistry:
 
 
 @st.cache_resource(show_spinner=False)
-def training_data() -> tuple[data.Mnist, np.ndarray, np.ndarray]:
-    """MNIST as found on this server (never downloaded here), and its float images."""
-    mnist = data.find_mnist()
-    return mnist, data.to_float(mnist.x_train), data.to_float(mnist.x_test)
+def training_data() -> data.Mnist:
+    """MNIST as found on this server (never downloaded here); training reads its uint8 images."""
+    return data.find_mnist()
 
 
 @st.cache_resource(show_spinner=False)
@@ -138,7 +137,7 @@ def settings_form(available: int, limits: settings.Limits) -> tuple[TrainConfig,
 
 def start_run(owner: str, config: TrainConfig, resume: bool, limits: settings.Limits) -> None:
     """Start a training, or say in the page why not."""
-    _, x_train, x_val = training_data()
+    mnist = training_data()
     test, preview = test_images()
     start_from = None
     if resume:
@@ -148,7 +147,7 @@ def start_run(owner: str, config: TrainConfig, resume: bool, limits: settings.Li
             st.error(t("training.no_shipped", detail=error))
             return
     try:
-        registry().start(owner, config, x_train, x_val, start_from=start_from,
+        registry().start(owner, config, mnist.x_train, mnist.x_test, start_from=start_from,
                          preview_images=preview, test_images=test,
                          max_concurrent=limits.max_concurrent_trainings)
     except ValueError as error:  # TrainConfig.check: settings that cannot be trained
@@ -249,7 +248,7 @@ st.title(t("training.title"))
 st.markdown(t("training.intro"))
 
 try:
-    mnist, _, _ = training_data()
+    mnist = training_data()
 except data.DataError as error:
     st.error(t("training.no_data", detail=error))
     st.stop()

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import streamlit as st
 
-from ae import data, metrics
+from ae import cores, data, metrics
 from ae import model as ae_model
 from ae.inference import Inference
 
@@ -29,7 +29,11 @@ def settle_tensorflow() -> None:
     full collection over TensorFlow's ~400,000 objects holds the GIL for
     0.2-0.9 s (a training slowed six-fold with one page refreshing every second).
     Freezing those objects takes them out of later collections.
+
+    It also gives each TensorFlow operation one thread and each core one
+    operation (`ae.cores`), before the first operation runs.
     """
+    cores.use_one_thread_per_op()
     keras.backend.clear_session = lambda free_memory=True: None
     gc.freeze()
 
