@@ -6,7 +6,9 @@ BCE above that floor (the excess) is what a model can still improve.
 
 Every function takes targets and outputs in [0, 1] as a batch (N, 28, 28) or
 (N, 28, 28, 1), giving one value per image, or as one image (28, 28), giving a
-0-d array. The arithmetic is float64.
+0-d array. The arithmetic is float64, a chunk of images at a time: the 10,000
+test images at once made ~500 MB of float64 temporaries, in a server that
+others share.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ import numpy as np
 
 EPSILON = 1e-7  # Keras's: its binary cross-entropy clips outputs to [EPSILON, 1 - EPSILON]
 BCE_FLOOR = 0.0581  # mean binary entropy of the MNIST test set: no model's test BCE is lower
+CHUNK = 500  # images converted to float64 at a time
 
 
 def bce(target, output) -> np.ndarray:
     """Binary cross-entropy per image, the mean over pixels, computed as Keras does."""
-    target, output = _pair(target, output)
-    output = np.clip(output, EPSILON, 1 - EPSILON)
-    return _per_image(-(target * np.log(output) + (1 - target) * np.log(1 - output)))
+    def pixel_bce(target, output):
+        output = np.clip(output, EPSILON, 1 - EPSILON)
+        return -(target * np.log(output) + (1 - target) * np.log(1 - output))
+
+    return _per_image(pixel_bce, target, output)
 
 
 def binary_entropy(target) -> np.ndarray:
@@ -33,8 +38,7 @@ def binary_entropy(target) -> np.ndarray:
 
 def mse(target, output) -> np.ndarray:
     """Mean squared error per image."""
-    target, output = _pair(target, output)
-    return _per_image((target - output) ** 2)
+    return _per_image(lambda target, output: (target - output) ** 2, target, output)
 
 
 def psnr(target, output) -> np.ndarray:
@@ -73,30 +77,39 @@ def scores(target, output) -> Scores:
     )
 
 
-def _pair(target, output) -> tuple[np.ndarray, np.ndarray]:
-    """Both as float64 arrays of the same shape, checked."""
-    target, output = _images(target), _images(output)
+def _per_image(pixel_values, target, output) -> np.ndarray:
+    """The mean over each image's pixels of `pixel_values(target, output)`, in float64 chunks."""
+    target, output = _without_channel(target), _without_channel(output)
     if target.shape != output.shape:
         raise ValueError(f"target shape {target.shape} differs from output shape {output.shape}")
-    return target, output
+    if target.ndim == 2:
+        return np.asarray(pixel_values(_float64(target), _float64(output)).mean())
+    if len(target) == 0:
+        return np.zeros(0)
+    return np.concatenate([
+        pixel_values(_float64(target[start:start + CHUNK]),
+                     _float64(output[start:start + CHUNK])).mean(axis=(-2, -1))
+        for start in range(0, len(target), CHUNK)
+    ])
 
 
-def _images(images) -> np.ndarray:
-    """`images` as float64 (..., H, W), without the channel axis Keras adds."""
-    images = np.asarray(images, dtype=np.float64)
+def _without_channel(images) -> np.ndarray:
+    """`images` as (N, H, W) or (H, W): the channel axis Keras adds dropped, the rank checked."""
+    images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim not in (2, 3):
         raise ValueError(
             f"expected images (N, H, W), (N, H, W, 1) or (H, W), got shape {images.shape}"
         )
-    if images.size and not (0 <= images.min() and images.max() <= 1):
-        raise ValueError("pixel values must lie in [0, 1] (divide uint8 images by 255)")
     return images
 
 
-def _per_image(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values.mean(axis=(-2, -1)))
+def _float64(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float64)
+    if images.size and not (0 <= images.min() and images.max() <= 1):
+        raise ValueError("pixel values must lie in [0, 1] (divide uint8 images by 255)")
+    return images
 
 
 def _decibels(mean_squared_error: np.ndarray) -> np.ndarray:

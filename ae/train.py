@@ -226,7 +226,7 @@ def _batch_losses(model: keras.Model, loss: str):
 
 
 def _mean_loss(batch_losses, images: np.ndarray, stop: threading.Event,
-               batch_size: int = 1000) -> float | None:
+               batch_size: int = 250) -> float | None:
     """The mean loss over `images`, or None if `stop` was set on the way."""
     total = 0.0
     for start in range(0, len(images), batch_size):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from ae import metrics
 from ae.data import load_test_split
 from ae.metrics import (
     BCE_FLOOR,
@@ -127,3 +128,12 @@ def test_percentile_of():
 def test_mismatched_or_unscaled_inputs_are_refused(target, output):
     with pytest.raises(ValueError):
         bce(target, output)
+
+
+def test_batches_longer_than_a_chunk_give_each_image_its_own_value():
+    rng = np.random.default_rng(5)
+    count = 2 * metrics.CHUNK + 7  # three chunks, the last short
+    targets, outputs = rng.random((count, 28, 28)), rng.random((count, 28, 28, 1))
+    for measure in (metrics.bce, metrics.mse):
+        one_by_one = [float(measure(t, o)) for t, o in zip(targets, outputs[..., 0])]
+        np.testing.assert_allclose(measure(targets, outputs), one_by_one, rtol=1e-12)
