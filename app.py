@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui.i18n import language_picker, t
 from ui.resources import settle_tensorflow
+from ui.training_run import PAGE_RUNS
 
 settle_tensorflow()
 st.set_page_config(page_title=t("app.title"), page_icon=":material/autorenew:", layout="wide")
@@ -20,4 +21,5 @@ page = st.navigation([
     st.Page("pages/architecture.py", title=t("app.architecture"), icon=":material/layers:"),
 ])
 st.sidebar.caption(t("app.credit"))
-page.run()
+with PAGE_RUNS.running(page.url_path):  # trainings wait between batches while pages run
+    page.run()

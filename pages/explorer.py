@@ -18,6 +18,7 @@ from ae.inference import Inference
 from ui import pictures, resources
 from ui.entry import through_app
 from ui.i18n import t
+from ui.training_run import PAGE_RUNS
 
 through_app()
 
@@ -154,6 +155,7 @@ def clear_canvas() -> None:
 
 
 @st.fragment
+@PAGE_RUNS.counted  # a stroke reruns only this fragment, without app.py
 def drawing(models: dict[str, Inference], kind: str | None, other: str | None, center: bool) -> None:
     """The canvas and its results; a stroke reruns only this fragment."""
     from streamlit_drawable_canvas import st_canvas  # registers itself only inside a running server

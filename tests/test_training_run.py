@@ -13,7 +13,9 @@ import pytest
 from ae import data
 from ae import model as ae_model
 from ae.train import TrainConfig, TrainResult
-from ui.training_run import DIVERGED, FAILED, FINISHED, STOPPED, Busy, RunRegistry, _Curve
+from ui.training_run import (
+    DIVERGED, FAILED, FINISHED, STOPPED, Busy, PageRuns, RunRegistry, _Curve,
+)
 
 JOIN_TIMEOUT = 120  # generous: the machine is shared and TensorFlow's first trace is slow
 
@@ -180,3 +182,47 @@ def test_the_training_curve_stays_small_and_even_however_long_the_run():
     points = curve.points(30)
     assert len(points) <= 31 and points[0] == (0.0, 0.0)
     assert points[-1] == (99_999.0, 199_998.0)  # ends at the newest batch
+
+
+def test_training_waits_for_page_runs_but_never_longer_than_its_pause():
+    page_runs = PageRuns(max_pause=5.0)
+    start = time.perf_counter()
+    page_runs.wait_for_quiet()
+    assert time.perf_counter() - start < 0.5  # nothing running: no wait
+
+    page_started, page_may_end = threading.Event(), threading.Event()
+
+    def page():
+        with page_runs.running():
+            page_started.set()
+            page_may_end.wait()
+
+    threading.Thread(target=page).start()
+    page_started.wait()
+    threading.Timer(0.3, page_may_end.set).start()
+    start = time.perf_counter()
+    page_runs.wait_for_quiet()
+    assert 0.25 < time.perf_counter() - start < 4  # until the page ended, not the 5 s cap
+
+    capped = PageRuns(max_pause=0.2)
+    with capped.running():  # a page that outlasts the cap
+        start = time.perf_counter()
+        capped.wait_for_quiet()
+        assert 0.15 < time.perf_counter() - start < 2
+
+
+def test_a_counted_fragment_is_a_page_run_even_when_it_raises():
+    page_runs = PageRuns()
+    seen = []
+
+    @page_runs.counted
+    def fragment(value):
+        seen.append(page_runs._running)
+        if value is None:
+            raise RuntimeError("rerun")
+        return value * 2
+
+    assert fragment(4) == 8 and seen == [1]
+    with pytest.raises(RuntimeError):
+        fragment(None)
+    assert page_runs._running == 0
