@@ -1,12 +1,19 @@
 """A workshop's worth of people on one server: is the app still quick?
 
-Starts `streamlit run app.py`, opens --sessions browser sessions (Playwright
-contexts in one Chromium) that for --seconds keep drawing on the canvas,
-picking random samples and switching pages, while one more session runs a
-small but real training. Prints the actions done, the errors (exceptions on a
-page, timeouts), p50/p95 time from action to updated output, the server's peak
-memory, and how the CPU time split between server and browser (both share this
-machine's cores, so the browser's share slows the server down).
+Starts `streamlit run app.py` and one more session that trains for the whole
+workshop. Then --sessions browser sessions (Playwright contexts in one
+Chromium) arrive over --ramp seconds and, once all are in, for --seconds keep
+drawing on the canvas, picking random samples and switching pages, pausing
+about --think seconds between actions as a person looking at the result would.
+
+Prints the actions done, the errors (exceptions on a page, timeouts), and two
+latencies. "In the browser": from an action to its updated output, as the
+session sees it. "Server": from a rerun request leaving the browser to the
+server's script-finished message arriving, both timed by Chromium's network
+layer (DevTools), so it excludes the browser's own rendering. Both matter here
+because the browsers share this machine's cores with the server: on a
+workshop's laptops only the server's part would. Also printed: the server's
+peak memory and how the CPU time split between server and browsers.
 
     python benchmarks/load_workshop.py --sessions 20 --seconds 60
 """
@@ -15,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import os
 import random
 import statistics
 import sys
@@ -28,6 +37,8 @@ import psutil
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.e2e import driver  # noqa: E402
@@ -50,6 +61,54 @@ class Tally:
         self.seconds.setdefault(action, []).append(seconds)
 
 
+class ServerTimes:
+    """Times each rerun of one page's session at the browser's network layer.
+
+    A rerun request (BackMsg rerun_script) starts the clock; the server's
+    script_finished message stops it, for every request it answers (a request
+    sent during a run makes the server cut that run short and start again, so
+    the final finish answers both). Timestamps are Chromium's own, taken as
+    the frames cross the network layer, however late the page handles them.
+    """
+
+    def __init__(self, tally: Tally):
+        self.tally = tally
+        self.waiting: list[float] = []
+
+    async def attach(self, page) -> None:
+        devtools = await page.context.new_cdp_session(page)
+        devtools.on("Network.webSocketFrameSent", self.sent)
+        devtools.on("Network.webSocketFrameReceived", self.received)
+        await devtools.send("Network.enable")
+
+    def sent(self, event) -> None:
+        message = _decode(event, BackMsg)
+        if message is not None and message.WhichOneof("type") == "rerun_script":
+            self.waiting.append(event["timestamp"])
+
+    def received(self, event) -> None:
+        message = _decode(event, ForwardMsg)
+        if message is None or message.WhichOneof("type") != "script_finished":
+            return
+        if message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN or not self.waiting:
+            return
+        for started in self.waiting:
+            self.tally.done("server response", event["timestamp"] - started)
+        self.waiting.clear()
+
+
+def _decode(event, kind):
+    frame = event["response"]
+    if frame.get("opcode") != 2:  # Streamlit's messages are binary frames
+        return None
+    message = kind()
+    try:
+        message.ParseFromString(base64.b64decode(frame["payloadData"]))
+    except Exception:  # a frame this script does not understand is not a rerun
+        return None
+    return message
+
+
 async def draw(page) -> float:
     await driver.choose_source(page, "explorer.source_draw")
     box = await driver.canvas_box(page)
@@ -62,9 +121,16 @@ async def draw(page) -> float:
 
 async def random_sample(page) -> float:
     await driver.choose_source(page, "explorer.source_sample")
+    # The button exists only once the switch's own run has begun: wait for that run to end,
+    # or its pictures would count as this click's.
+    button = page.get_by_role("button", name=driver.label("explorer.random"))
+    await button.wait_for(timeout=ACTION_TIMEOUT_MS)
+    await driver.wait_for_idle(page, ACTION_TIMEOUT_MS)
     before = await driver.image_sources(page)
-    await page.get_by_role("button", name=driver.label("explorer.random")).click()
-    return await driver.wait_for_new_images(page, before, ACTION_TIMEOUT_MS)
+    start = time.perf_counter()
+    await button.click()
+    await driver.wait_for_new_images(page, before, ACTION_TIMEOUT_MS)
+    return time.perf_counter() - start
 
 
 async def switch_pages(page) -> float:
@@ -79,14 +145,21 @@ async def switch_pages(page) -> float:
 ACTIONS = {"draw": draw, "sample": random_sample, "switch_pages": switch_pages}
 
 
-async def participant(browser, url: str, arrival: float, deadline: float, tally: Tally) -> None:
-    await asyncio.sleep(arrival)  # people come in over a few seconds, not all in one instant
+async def participant(browser, url: str, arrival: float, everyone_in: asyncio.Barrier,
+                      seconds: float, think: float, tally: Tally) -> None:
+    await asyncio.sleep(arrival)  # people come in over a while, not all in one instant
     page = await driver.new_page(browser)
     start = time.perf_counter()
-    await driver.open_app(page, url)
-    await driver.canvas_box(page)
-    tally.done("open_app", time.perf_counter() - start)
+    try:
+        await driver.open_app(page, url)
+        await driver.canvas_box(page)
+        tally.done("open_app", time.perf_counter() - start)
+    finally:
+        await everyone_in.wait()  # a session that failed to arrive still counts, or all would wait
+    await ServerTimes(tally).attach(page)
+    deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
+        await asyncio.sleep(random.uniform(0.5, 1.5) * think)
         name = random.choice(list(ACTIONS))
         failure = None
         try:
@@ -151,6 +224,41 @@ def cpu_seconds(processes) -> float:
     return total
 
 
+def log_page_runs(folder: Path) -> dict[str, str]:
+    """Server environment that logs each page run's duration (ui.training_run.PageRuns).
+
+    The app logs them at DEBUG; a sitecustomize module, which Python imports at
+    start-up from the path, sends that logger to a file here.
+    """
+    (folder / "sitecustomize.py").write_text(
+        "import logging\n"
+        f"handler = logging.FileHandler({str(folder / 'page_runs.log')!r})\n"
+        "handler.setFormatter(logging.Formatter('%(message)s at %(created).3f'))\n"
+        "logger = logging.getLogger('ui.training_run')\n"
+        "logger.setLevel(logging.DEBUG)\n"
+        "logger.addHandler(handler)\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
+def page_run_seconds(folder: Path) -> list[float]:
+    lines = (folder / "page_runs.log").read_text().splitlines()
+    return [float(line.split()[2]) for line in lines if line.startswith("page run ")]
+
+
+def thread_cpu(pid: int) -> list[tuple[str, float]]:
+    """The server's CPU seconds by OS thread name, most first."""
+    by_name: Counter[str] = Counter()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        by_name[name] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return by_name.most_common(8)
+
+
 def client_processes(server_pid: int) -> list[psutil.Process]:
     """This script's other descendants: Playwright's driver and Chromium."""
     return [p for p in psutil.Process().children(recursive=True) if p.pid != server_pid]
@@ -162,13 +270,18 @@ async def workshop(url: str, server_pid: int, args, folder: Path) -> tuple[Tally
     tally = Tally(folder)
     async with async_playwright() as playwright:
         browser = await driver.launch_chromium(playwright)
+        for process in client_processes(server_pid):  # Chromium's later processes inherit it
+            process.nice(args.browser_nice)
         training_page = await trainer(browser, url, args.train_epochs, args.train_images)
         server_cpu = cpu_seconds([psutil.Process(server_pid)])
         client_cpu = cpu_seconds(client_processes(server_pid))
-        deadline = time.perf_counter() + args.seconds
         arrivals = [args.ramp * index / args.sessions for index in range(args.sessions)]
-        ended = await asyncio.gather(*(participant(browser, url, arrival, deadline, tally)
-                                       for arrival in arrivals), return_exceptions=True)
+        everyone_in = asyncio.Barrier(args.sessions)
+        ended = await asyncio.gather(
+            *(participant(browser, url, arrival, everyone_in, args.seconds, args.think, tally)
+              for arrival in arrivals),
+            return_exceptions=True,
+        )
         for crash in filter(None, ended):
             tally.errors[f"session gave up: {str(crash).splitlines()[0][:100]}"] += 1
         server_cpu = cpu_seconds([psutil.Process(server_pid)]) - server_cpu
@@ -188,13 +301,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(tally: Tally, wall_seconds: float, peak_bytes: int, server_cpu_share: float) -> None:
     print(f"\n{wall_seconds:.0f} s of workshop")
-    print(f"{'action':<16}{'count':>7}{'p50 s':>9}{'p95 s':>9}")
+    print(f"{'action':<20}{'count':>7}{'p50 s':>9}{'p95 s':>9}")
     for action, seconds in sorted(tally.seconds.items()):
-        print(f"{action:<16}{len(seconds):>7}{percentile(seconds, 50):>9.2f}{percentile(seconds, 95):>9.2f}")
+        print(f"{action:<20}{len(seconds):>7}{percentile(seconds, 50):>9.2f}{percentile(seconds, 95):>9.2f}")
     outputs = [s for action in ("draw", "sample") for s in tally.seconds.get(action, [])]
     if outputs:
-        print(f"{'output updates':<16}{len(outputs):>7}"
-              f"{percentile(outputs, 50):>9.2f}{percentile(outputs, 95):>9.2f}")
+        print(f"{'output updates':<20}{len(outputs):>7}"
+              f"{percentile(outputs, 50):>9.2f}{percentile(outputs, 95):>9.2f}"
+              "   (draw + sample, in the browser)")
     errors = sum(tally.errors.values())
     print(f"errors: {errors}" + "".join(f"\n  {k}: {v}" for k, v in tally.errors.items() if v))
     print(f"server peak memory (RSS, with children): {peak_bytes / 2**20:.0f} MiB")
@@ -206,15 +320,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--ramp", type=float, default=20,
-                        help="seconds over which the sessions arrive (counted in --seconds)")
-    parser.add_argument("--train-epochs", type=int, default=5)
+    parser.add_argument("--ramp", type=float, default=40,
+                        help="seconds over which the sessions arrive, before the --seconds start")
+    parser.add_argument("--think", type=float, default=3,
+                        help="mean seconds a session pauses between actions (0: back to back)")
+    parser.add_argument("--browser-nice", type=int, default=19,
+                        help="the browsers' CPU priority (nice): 19 lets the server go first, as if "
+                             "the browsers ran on the participants' laptops; 0 makes them equals")
+    parser.add_argument("--train-epochs", type=int, default=50,
+                        help="the training session's epochs: enough to train the whole time")
     parser.add_argument("--train-images", type=int, default=8000,
                         help="the training session's images (8,000 is all the bundled ones)")
     args = parser.parse_args()
 
     log = Path(tempfile.mkdtemp(prefix="load_workshop_")) / "server.log"
-    with StreamlitServer(log) as server:
+    with StreamlitServer(log, env=log_page_runs(log.parent)) as server:
         sampler = MemorySampler(server.process.pid)
         sampler.start()
         start = time.perf_counter()
@@ -222,7 +342,10 @@ def main() -> None:
             workshop(server.url, server.process.pid, args, log.parent))
         wall = time.perf_counter() - start
         sampler.stop.set()
+        threads = thread_cpu(server.process.pid)
+    tally.seconds["page run (server)"] = page_run_seconds(log.parent)
     report(tally, wall, sampler.peak_bytes, server_share)
+    print("server CPU by thread name (s):", ", ".join(f"{name} {seconds:.1f}" for name, seconds in threads))
     print(f"server log and screenshots of failed actions: {log.parent}")
     sys.exit(1 if sum(tally.errors.values()) else 0)
 

@@ -132,7 +132,17 @@ async def canvas_box(page) -> dict:
     # stroke before that selected the page's text instead of drawing.
     await page.locator(CANVAS_TOOLBAR).first.wait_for(timeout=30_000)
     await wait_for_idle(page)
-    return await canvas.bounding_box()
+    # Where it stays: elements of the previous view can linger above it for a few
+    # frames and then go, moving the canvas up under a stroke aimed at it.
+    box = await canvas.bounding_box()
+    for _ in range(100):
+        await page.evaluate("() => new Promise(done => requestAnimationFrame(() => "
+                            "requestAnimationFrame(done)))")
+        now = await canvas.bounding_box()
+        if now == box:
+            return box
+        box = now
+    raise AssertionError(f"the canvas kept moving: last at {box}")
 
 
 async def draw_stroke(page, box: dict, points: list[tuple[float, float]]) -> None:

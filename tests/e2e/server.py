@@ -7,6 +7,7 @@ script (benchmarks/load_workshop.py), so both exercise the app exactly as
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -32,8 +33,10 @@ class StreamlitServer:
     leaving stops the server.
     """
 
-    def __init__(self, log_path: Path, app: str = "app.py", ready_timeout: float = 90):
+    def __init__(self, log_path: Path, app: str = "app.py", ready_timeout: float = 90,
+                 env: dict[str, str] | None = None):
         self.log_path = Path(log_path)
+        self._env = {**os.environ, **(env or {})}
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self._command = [
@@ -51,7 +54,7 @@ class StreamlitServer:
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             self._command, cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, env=self._env,
         )
         try:
             self._wait_until_healthy()
