@@ -41,7 +41,7 @@ def available_models() -> dict[str, Inference]:
         models["shipped"] = resources.shipped_inference()
         # The percentiles' reference, made now: behind the first digit of a busy room it
         # held every session's first digit for seconds (they wait for the same cache entry).
-        resources.test_bce(models["shipped"], model_key("shipped"))
+        resources.shipped_test_bce()
     except ae_model.ModelFileError as error:
         st.error(t("explorer.no_model", detail=error))
         st.page_link("pages/training.py", label=t("explorer.no_model_link"), icon=":material/show_chart:")
@@ -70,9 +70,10 @@ def choose_models(models: dict[str, Inference]) -> tuple[str | None, str | None]
     return kind, other if compare else None
 
 
-def model_key(kind: str) -> str:
-    """Names a model in the shared cache of test-set BCEs: a trained one by its run, which no other shares."""
-    return kind if kind == "shipped" else f"trained-{st.session_state.get('trained_run_id')}"
+def reference_bce(kind: str) -> np.ndarray:
+    """Each test digit's BCE under the model: the shipped one's is cached for everyone,
+    a trained one's came with its run's evaluation."""
+    return resources.shipped_test_bce() if kind == "shipped" else st.session_state["trained_test_bce"]
 
 
 # --- One digit, all the way through --------------------------------------------
@@ -123,7 +124,7 @@ def show_digit(image: np.ndarray, models: dict[str, Inference], kind: str | None
                           caption=t("explorer.output", model=model_name(other)))
         compared[0].caption(t("explorer.compare_bce", bce=float(metrics.bce(image, other_output))))
 
-    show_scores(image, explained.output, resources.test_bce(inference, model_key(kind)))
+    show_scores(image, explained.output, reference_bce(kind))
 
 
 def show_scores(image: np.ndarray, output: np.ndarray, test_bce: np.ndarray) -> None:

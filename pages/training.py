@@ -232,7 +232,7 @@ def run_outcome(run: Run) -> None:
         use.success(t("training.in_use"))
     elif use.button(t("training.use"), type="primary"):
         st.session_state["trained_inference"] = run.inference
-        st.session_state["trained_run_id"] = run.id  # names it in the Explorer's shared caches
+        st.session_state["trained_test_bce"] = run.test_bce  # the Explorer's percentile reference
         start = t("training.from_shipped") if snap.resumed else t("training.from_scratch")
         st.session_state["trained_label"] = t("training.trained_label", epochs=done,
                                               images=f"{snap.images:,}", start=start)

@@ -315,7 +315,9 @@ def test_a_model_trained_this_session_can_be_chosen_and_compared(canvas):
     from ui import resources
     canvas.image_data = stroke()
     trained = resources.Inference(ae_model.build_autoencoder())
-    app = run(trained_inference=trained, trained_label="2 epochs")
+    # An untrained model's reference: every test digit reconstructed about as badly.
+    app = run(trained_inference=trained, trained_label="2 epochs",
+              trained_test_bce=np.full(10_000, 0.69, np.float32))
     app.segmented_control(key="explorer_model").set_value("trained").run()
     assert_healthy(app)
     assert "Output: My trained model (2 epochs)" in captions(app)

@@ -93,6 +93,7 @@ def test_a_tiny_run_draws_live_progress_stops_and_offers_its_model(open_page):
     next(b for b in page.button if b.label == "Use this model in the Explorer").click()
     page.run()
     assert page.session_state["trained_inference"] is not None
+    assert len(page.session_state["trained_test_bce"]) == 10_000  # its percentile reference
     assert "300 images" in page.session_state["trained_label"]
     assert any("Explorer uses this model" in s.value for s in page.success)
 

@@ -62,6 +62,8 @@ def test_a_run_trains_reports_progress_and_evaluates(images):
     assert final.preview.shape == (8, 28, 28)
     # Evaluated on the test images, usable for inference, downloadable as a loadable file.
     assert final.scores.bce > 0 and np.isfinite(final.scores.psnr)
+    assert run.test_bce.shape == (len(x_test),)  # the Explorer's percentile reference
+    assert run.test_bce.mean() == pytest.approx(final.scores.bce)
     assert run.inference.reconstruct(x_test[:3, ..., 0]).shape == (3, 28, 28)
     assert run.model_bytes[:2] == b"PK"  # a .keras file is a zip archive
 

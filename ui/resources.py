@@ -56,8 +56,11 @@ def test_floats() -> np.ndarray:
     return data.to_float(test_split()[0])[..., 0]
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def test_bce(_inference: Inference, model_key: str) -> np.ndarray:
-    """Each test digit's BCE under a model: the reference for "how typical is this input"."""
+@st.cache_resource(show_spinner=False)
+def shipped_test_bce() -> np.ndarray:
+    """Each test digit's BCE under the shipped model: the reference for "how typical is this input".
+
+    (A model trained on the Training page brings its own, from its evaluation.)
+    """
     images = test_floats()
-    return metrics.bce(images, _inference.reconstruct(images))
+    return metrics.bce(images, shipped_inference().reconstruct(images))

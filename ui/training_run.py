@@ -171,6 +171,7 @@ class Run:
         # Set once, when the run has finished well; read-only afterwards.
         self.inference: Inference | None = None
         self.model_bytes: bytes | None = None
+        self.test_bce: np.ndarray | None = None  # per test image, once evaluated
 
     # --- read by pages -----------------------------------------------------
 
@@ -255,7 +256,9 @@ class Run:
             self.inference = Inference(model)
             scores = None
             if test_images is not None:
-                scores = metrics.scores(test_images, self.inference.reconstruct(test_images))
+                outputs = self.inference.reconstruct(test_images)
+                self.test_bce = metrics.bce(test_images, outputs)
+                scores = metrics.scores(test_images, outputs)
             self.model_bytes = keras_file_bytes(model)
             self._finish(STOPPED if result.stopped_early else FINISHED, scores=scores)
         except Exception as error:  # anything at all: the page shows it, the server lives on
