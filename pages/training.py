@@ -29,10 +29,11 @@ from ui.i18n import t
 through_app()
 
 REFRESH_SECONDS = 1.0
-DEFAULT_EPOCHS = 5  # the tutorial's 50 take about 40 minutes on a 2-core server
+DEFAULT_EPOCHS = 5  # the tutorial's 50 take 4 minutes on an idle 2-core server, longer with a room
 BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512, 1024]
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
 PREVIEW_DIGITS = range(8)  # the first test image of each of these digits
+LAST_SETTINGS = "training_last_settings"  # in session state
 OWNER_PARAMETER = "trainer"  # in the URL, so a reload finds this browser's run again
 
 
@@ -102,37 +103,54 @@ def busy_message(snap, owner: str) -> str:
 # --- The settings form --------------------------------------------------------
 
 def settings_form(available: int, limits: settings.Limits) -> tuple[TrainConfig, bool] | None:
-    """The chosen settings and whether to resume from the shipped model, once submitted."""
+    """The chosen settings and whether to resume from the shipped model, once submitted.
+
+    The form opens with this session's last submitted settings: widgets forget
+    their values when another page is shown, and a form sends nothing until submitted.
+    """
     most_images = min(available, limits.max_train_images)
+    last = st.session_state.get(LAST_SETTINGS, {})
     with st.form("training_settings", enter_to_submit=False):  # Enter in a box must not start a run
         epochs = st.number_input(t("training.epochs"), min_value=1, max_value=limits.max_epochs,
-                                 value=min(DEFAULT_EPOCHS, limits.max_epochs),
+                                 value=min(last.get("epochs", DEFAULT_EPOCHS), limits.max_epochs),
                                  help=t("training.epochs_help", most=limits.max_epochs))
-        batch_size = st.select_slider(t("training.batch_size"), BATCH_SIZES, value=128,
+        batch_size = st.select_slider(t("training.batch_size"), BATCH_SIZES,
+                                      value=last.get("batch_size", 128),
                                       help=t("training.batch_size_help"))
-        learning_rate = st.select_slider(t("training.learning_rate"), LEARNING_RATES, value=1e-3,
+        learning_rate = st.select_slider(t("training.learning_rate"), LEARNING_RATES,
+                                         value=last.get("learning_rate", 1e-3),
                                          format_func="{:g}".format,
                                          help=t("training.learning_rate_help"))
-        loss = st.radio(t("training.loss"), ["bce", "mse"], horizontal=True,
-                        format_func={"bce": t("training.loss_bce"),
-                                     "mse": t("training.loss_mse")}.get)
-        schedule = st.radio(t("training.schedule"), ["constant", "cosine"], horizontal=True,
-                            format_func={"constant": t("training.schedule_constant"),
-                                         "cosine": t("training.schedule_cosine")}.get)
-        train_images = st.number_input(t("training.train_images"), min_value=1,
-                                       max_value=most_images, value=most_images, step=1000,
-                                       help=t("training.train_images_help", most=most_images))
-        seed = st.number_input(t("training.seed"), min_value=0, max_value=2**31 - 1, value=0,
-                               help=t("training.seed_help"))
-        start_from = st.radio(t("training.start_from"), ["scratch", "shipped"], horizontal=True,
-                              format_func={"scratch": t("training.from_scratch"),
-                                           "shipped": t("training.from_shipped")}.get)
+        loss = choice(t("training.loss"), {"bce": t("training.loss_bce"), "mse": t("training.loss_mse")},
+                      last.get("loss"))
+        schedule = choice(t("training.schedule"), {"constant": t("training.schedule_constant"),
+                                                   "cosine": t("training.schedule_cosine")},
+                          last.get("schedule"))
+        train_images = st.number_input(t("training.train_images"), min_value=1, max_value=most_images,
+                                       value=min(last.get("train_images", most_images), most_images),
+                                       step=1000, help=t("training.train_images_help", most=most_images))
+        seed = st.number_input(t("training.seed"), min_value=0, max_value=2**31 - 1,
+                               value=last.get("seed", 0), help=t("training.seed_help"))
+        start_from = choice(t("training.start_from"), {"scratch": t("training.from_scratch"),
+                                                       "shipped": t("training.from_shipped")},
+                            last.get("start_from"))
         if not st.form_submit_button(t("training.start"), type="primary"):
             return None
+    st.session_state[LAST_SETTINGS] = dict(
+        epochs=int(epochs), batch_size=batch_size, learning_rate=learning_rate, loss=loss,
+        schedule=schedule, train_images=int(train_images), seed=int(seed), start_from=start_from,
+    )
     config = TrainConfig(epochs=int(epochs), batch_size=batch_size, learning_rate=learning_rate,
                          schedule=schedule, loss=loss, train_images=int(train_images),
                          seed=int(seed))
     return config, start_from == "shipped"
+
+
+def choice(label: str, options: dict[str, str], chosen: str | None) -> str:
+    """A row of radio buttons over `options` (value: label), `chosen` or the first selected."""
+    values = list(options)
+    return st.radio(label, values, index=values.index(chosen) if chosen in options else 0,
+                    horizontal=True, format_func=options.get)
 
 
 def start_run(owner: str, config: TrainConfig, resume: bool, limits: settings.Limits) -> None:

@@ -145,3 +145,29 @@ def test_settings_fall_back_to_defaults_without_env_or_secrets(monkeypatch):
     assert settings.limits() == settings.Limits()
 
 
+
+
+def test_submitted_settings_are_kept_for_the_next_visit(open_page):
+    page = open_page()
+    next(r for r in page.radio if r.label == "Learning rate schedule").set_value("cosine")
+    submit(page, epochs=40, images=300, batch_size=16)
+    stop_and_wait(page)
+    assert page.session_state["training_last_settings"] == dict(
+        epochs=40, batch_size=16, learning_rate=1e-3, loss="bce", schedule="cosine",
+        train_images=300, seed=0, start_from="scratch",
+    )
+
+
+def test_the_form_opens_with_the_last_settings_of_the_session():
+    # Another page in between would have dropped the widgets' own values; these stay.
+    page = AppTest.from_file(PAGE, default_timeout=60)
+    page.session_state["training_last_settings"] = dict(
+        epochs=40, batch_size=16, learning_rate=3e-3, loss="mse", schedule="cosine",
+        train_images=300, seed=7, start_from="shipped",
+    )
+    page.run()
+    assert not page.exception
+    assert [(n.label, n.value) for n in page.number_input] == [
+        ("Epochs", 40), ("Training images", 300), ("Random seed", 7)]
+    assert [s.value for s in page.select_slider] == [16, 3e-3]
+    assert [r.value for r in page.radio] == ["mse", "cosine", "shipped"]
