@@ -6,8 +6,9 @@ reports progress to a callback after every batch, and stops after the batch
 that is running when asked. Its loop is Keras's `fit` without the parts this
 model does not need: the forward pass is `ae.fused.logits` (the same model in
 cheaper operations) and each step runs one part of the batch per core
-(`ae.cores`); together about twice as fast as `fit` (benchmarks/bench_speed.py). `save_atomic` writes a model so that a crash mid-save leaves the
-previous file whole.
+(`ae.cores`); together about twice as fast as `fit` (benchmarks/bench_speed.py).
+
+`save_atomic` writes a model so that a crash mid-save leaves the previous file whole.
 """
 
 from __future__ import annotations
@@ -183,13 +184,12 @@ def train(
     return result
 
 
-# One step is a tf.function traced once per image dtype; the batch dimension is
-# left open so the last, smaller batch of an epoch does not trace again.
 def _images(batch: tf.Tensor) -> tf.Tensor:
     """uint8 (N, 28, 28) or float (N, 28, 28, 1) to float (N, 28, 28, 1) in [0, 1]."""
+    images = tf.cast(batch, tf.float32)
     if batch.dtype == tf.uint8:
-        batch = tf.cast(batch, tf.float32) / 255.0
-    return tf.reshape(tf.cast(batch, tf.float32), (-1, *ae_model.IMAGE_SHAPE))
+        images = images / 255.0  # as ae.data.to_float does
+    return tf.reshape(images, (-1, *ae_model.IMAGE_SHAPE))
 
 
 def _per_image_loss(model: keras.Model, images: tf.Tensor, loss: str) -> tf.Tensor:
@@ -211,6 +211,8 @@ def _summed_loss(model, batch, loss) -> tf.Tensor:
 def _train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: str):
     variables = model.trainable_variables
 
+    # Traced once per image dtype; reduce_retracing leaves the batch dimension open
+    # after the first other size, so the last, smaller batch of each epoch reuses it.
     @tf.function(reduce_retracing=True)
     def step(batch):
         with tf.GradientTape() as tape:
