@@ -135,3 +135,15 @@ def test_save_is_atomic_when_the_save_crashes(tmp_path, monkeypatch):
         save_atomic(model, path)
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]  # no temporary left
+
+
+def test_uint8_images_train_exactly_as_their_floats():
+    raw = data.load_test_split()[0][:300]  # uint8 (N, 28, 28), as ae.data loads them
+    losses = {}
+    for kind, images in (("uint8", raw), ("float", data.to_float(raw))):
+        keras.utils.set_random_seed(4)
+        events = []
+        train(ae_model.build_autoencoder(), images, images[:100],
+              TrainConfig(epochs=1, batch_size=50, seed=4), on_event=events.append)
+        losses[kind] = [e.loss for e in events if isinstance(e, BatchEnd)] + [events[-1].val_loss]
+    np.testing.assert_allclose(losses["uint8"], losses["float"], rtol=1e-5)
