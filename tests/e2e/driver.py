@@ -34,6 +34,7 @@ IMAGE = "[data-testid='stImage'] img"
 NAV_LINK = "[data-testid='stSidebarNavLink']"
 CANVAS = "[data-testid^='stBidiComponent'] canvas.upper-canvas"
 CANVAS_TOOLBAR = "[data-testid^='stBidiComponent'] .dc-toolbar"
+STILL_FRAMES = 10  # a canvas that has not moved for this many frames has found its place
 CHART = "[data-testid='stVegaLiteChart']"
 
 
@@ -132,14 +133,15 @@ async def canvas_box(page) -> dict:
     # stroke before that selected the page's text instead of drawing.
     await page.locator(CANVAS_TOOLBAR).first.wait_for(timeout=30_000)
     await wait_for_idle(page)
-    # Where it stays: elements of the previous view can linger above it for a few
-    # frames and then go, moving the canvas up under a stroke aimed at it.
-    box = await canvas.bounding_box()
-    for _ in range(100):
-        await page.evaluate("() => new Promise(done => requestAnimationFrame(() => "
-                            "requestAnimationFrame(done)))")
+    # Where it stays: switching from a sample to drawing, the canvas first appears
+    # below the sample's controls and moves up when they go, after the run has ended
+    # (287 px, 40 ms later in a quick browser; seconds later in a starved one).
+    box, still = await canvas.bounding_box(), 0
+    for _ in range(300):
+        await page.evaluate("() => new Promise(done => requestAnimationFrame(done))")
         now = await canvas.bounding_box()
-        if now == box:
+        still = still + 1 if now == box else 0
+        if still == STILL_FRAMES:
             return box
         box = now
     raise AssertionError(f"the canvas kept moving: last at {box}")
