@@ -66,9 +66,13 @@ class Scores:
     psnr: float  # inf when some image is reproduced exactly
 
 
-def scores(target, output) -> Scores:
-    """All the measures for a batch of reconstructions, as means over its images."""
-    image_bce, image_mse = bce(target, output), mse(target, output)
+def scores(target, output, image_bce: np.ndarray | None = None) -> Scores:
+    """All the measures for a batch of reconstructions, as means over its images.
+
+    `image_bce` is `bce(target, output)` when the caller has it already.
+    """
+    image_bce = bce(target, output) if image_bce is None else image_bce
+    image_mse = mse(target, output)
     return Scores(
         bce=float(np.mean(image_bce)),
         excess_bce=float(np.mean(image_bce - binary_entropy(target))),

@@ -106,6 +106,12 @@ def test_a_perfect_copy_scores_no_excess_and_infinite_psnr():
     assert result.bce == pytest.approx(binary_entropy(target).mean())
 
 
+def test_scores_take_the_per_image_bce_the_caller_has_already():
+    rng = np.random.default_rng(6)
+    target, output = rng.random((3, 28, 28)), rng.random((3, 28, 28))
+    assert scores(target, output, image_bce=bce(target, output)) == scores(target, output)
+
+
 def test_percentile_of():
     reference = np.array([4.0, 1.0, 3.0, 2.0])
     assert percentile_of(0.5, reference) == 0

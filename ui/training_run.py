@@ -258,7 +258,7 @@ class Run:
             if test_images is not None:
                 outputs = self.inference.reconstruct(test_images)
                 self.test_bce = metrics.bce(test_images, outputs)
-                scores = metrics.scores(test_images, outputs)
+                scores = metrics.scores(test_images, outputs, image_bce=self.test_bce)
             self.model_bytes = keras_file_bytes(model)
             self._finish(STOPPED if result.stopped_early else FINISHED, scores=scores)
         except Exception as error:  # anything at all: the page shows it, the server lives on
