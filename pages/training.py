@@ -9,6 +9,7 @@ download it. The shipped model file is never written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import uuid
@@ -136,13 +137,10 @@ def settings_form(available: int, limits: settings.Limits) -> tuple[TrainConfig,
                             last.get("start_from"))
         if not st.form_submit_button(t("training.start"), type="primary"):
             return None
-    st.session_state[LAST_SETTINGS] = dict(
-        epochs=int(epochs), batch_size=batch_size, learning_rate=learning_rate, loss=loss,
-        schedule=schedule, train_images=int(train_images), seed=int(seed), start_from=start_from,
-    )
     config = TrainConfig(epochs=int(epochs), batch_size=batch_size, learning_rate=learning_rate,
                          schedule=schedule, loss=loss, train_images=int(train_images),
                          seed=int(seed))
+    st.session_state[LAST_SETTINGS] = {**dataclasses.asdict(config), "start_from": start_from}
     return config, start_from == "shipped"
 
 
