@@ -6,14 +6,15 @@ Chromium) arrive over --ramp seconds and, once all are in, for --seconds keep
 drawing on the canvas, picking random samples and switching pages, pausing
 about --think seconds between actions as a person looking at the result would.
 
-Prints the actions done, the errors (exceptions on a page, timeouts), and two
-latencies. "In the browser": from an action to its updated output, as the
-session sees it. "Server": from a rerun request leaving the browser to the
-server's script-finished message arriving, both timed by Chromium's network
-layer (DevTools), so it excludes the browser's own rendering. Both matter here
-because the browsers share this machine's cores with the server: on a
-workshop's laptops only the server's part would. Also printed: the server's
-peak memory and how the CPU time split between server and browsers.
+Prints the actions done, the errors (exceptions on a page, timeouts), and
+three latencies. "Output updates": from an action to its updated output, as the
+session sees it. "Server response": from a rerun request leaving the browser to
+the server's script-finished message arriving, both timed by Chromium's network
+layer (DevTools). "Page run (server)": each page or fragment run as the server
+times it (the app's DEBUG log). They differ here because the browsers share
+this machine's cores with the server: on a workshop's laptops only the server's
+part would count. Also printed: the server's peak memory, how the CPU time
+split between server and browsers, and the server's CPU by thread.
 
     python benchmarks/load_workshop.py --sessions 20 --seconds 60
 """
@@ -301,14 +302,16 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(tally: Tally, wall_seconds: float, peak_bytes: int, server_cpu_share: float) -> None:
     print(f"\n{wall_seconds:.0f} s of workshop")
+    def row(name: str, seconds: list[float], note: str = "") -> None:
+        print(f"{name:<20}{len(seconds):>7}{percentile(seconds, 50):>9.2f}"
+              f"{percentile(seconds, 95):>9.2f}{note}")
+
     print(f"{'action':<20}{'count':>7}{'p50 s':>9}{'p95 s':>9}")
     for action, seconds in sorted(tally.seconds.items()):
-        print(f"{action:<20}{len(seconds):>7}{percentile(seconds, 50):>9.2f}{percentile(seconds, 95):>9.2f}")
+        row(action, seconds)
     outputs = [s for action in ("draw", "sample") for s in tally.seconds.get(action, [])]
     if outputs:
-        print(f"{'output updates':<20}{len(outputs):>7}"
-              f"{percentile(outputs, 50):>9.2f}{percentile(outputs, 95):>9.2f}"
-              "   (draw + sample, in the browser)")
+        row("output updates", outputs, "   (draw + sample, in the browser)")
     errors = sum(tally.errors.values())
     print(f"errors: {errors}" + "".join(f"\n  {k}: {v}" for k, v in tally.errors.items() if v))
     print(f"server peak memory (RSS, with children): {peak_bytes / 2**20:.0f} MiB")
